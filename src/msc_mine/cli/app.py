@@ -1,0 +1,16 @@
+"""The Typer application every command module registers itself on."""
+
+import typer
+
+app = typer.Typer(
+    name="msc-mine",
+    help=(
+        "Turn the PubMed literature on mesenchymal stem cell (MSC) therapy into a screened, "
+        "auditable evidence table: search and fetch PubMed, import exports, extract route, "
+        "cell source, dose and adverse events with evidence, screen by a review's rules, "
+        "and export the table, funnel and PRISMA diagram."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)

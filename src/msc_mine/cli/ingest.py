@@ -1,0 +1,1 @@
+"""Ingest commands: search, fetch, import (owned by the ingest work)."""
