@@ -18,3 +18,26 @@ warnings.filterwarnings("ignore", message="Possible set union", category=FutureW
 
 REPO = Path(__file__).resolve().parent.parent
 CORPORA = REPO / "corpora"
+
+
+# --- local E-utilities server (ingest-client) ------------------------------------------------
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from eutils_server import EutilsServer  # noqa: E402
+
+
+@pytest.fixture
+def eutils_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EutilsServer]:
+    """A fresh local E-utilities server (no records yet); ``MSC_MINE_EUTILS_URL`` points at it.
+
+    Tests load it with ``server.set_records(...)``/``server.add_term(...)`` and queue faults
+    with ``server.force(...)``.
+    """
+    server = EutilsServer().start()
+    monkeypatch.setenv("MSC_MINE_EUTILS_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()

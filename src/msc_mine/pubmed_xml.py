@@ -24,14 +24,14 @@ Safety. XML may come from anywhere (a downloaded export, a misbehaving server):
   ``<PubmedArticleSet>`` root is replaced by the bundled DOCTYPE. That keeps parsing offline
   for every future DTD (new elements are accepted because we parse with
   ``validate=False``), and it also discards any internal DTD subset, which is where
-  external entities (XXE) and entity bombs are declared; their references then fail as
-  undefined entities and the batch is reported as malformed. Belt and braces, we fail
-  closed by replacing ``Bio.Entrez.Parser.urlopen`` with a function that raises, so no
-  code path in Biopython can reach the network from this process.
+  external entities (XXE) and entity bombs are declared; expat then skips their
+  references (the external DTD might have declared them), so they add no text. Belt and
+  braces, we fail closed by replacing ``Bio.Entrez.Parser.urlopen`` with a function that
+  raises, so no code path in Biopython can reach the network from this process.
 * The lxml reader never loads a DTD, never resolves entities and never uses the network
   (``load_dtd=False, resolve_entities=False, no_network=True``); unresolved entity
   references are dropped from the text, so an XXE reference reads nothing and a bomb
-  expands nothing.
+  expands nothing (libxml2's amplification guard may also refuse such a file outright).
 
 Inline markup in titles, abstracts and keywords (``<i>``, ``<b>``, ``<sup>``, ``<sub>``)
 is reduced to its text, except that a superscript right after a digit is written the way
@@ -172,7 +172,7 @@ def parse_pubmed_xml(data: bytes) -> list[Record]:
     """All articles of one PubMed XML document (an efetch batch), via ``Bio.Entrez.read``.
 
     Raises :class:`~msc_mine.errors.UsageError` when the data is not well-formed PubMed XML
-    (truncated, an ``<ERROR>`` page, undefined entities).
+    (truncated, an ``<ERROR>`` page).
     """
     try:
         tree = Entrez.read(  # type: ignore[no-untyped-call]
