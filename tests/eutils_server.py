@@ -318,8 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str, query: str) -> None:
         params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-        name = urlparse(self.path).path.rsplit("/", 1)[-1].removesuffix(".fcgi")
-        if name not in ("esearch", "efetch"):
+        folder, _, name = urlparse(self.path).path.rpartition("/")
+        name = name.removesuffix(".fcgi")
+        if folder != "/entrez/eutils" or name not in ("esearch", "efetch"):
             self._send(404, "text/html", _html(404, "Not Found"))
             return
         fault, entry = self.owner._admit(name, method, params)
