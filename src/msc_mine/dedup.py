@@ -167,19 +167,21 @@ def _prefer_incoming(stored: Record, incoming: Record) -> bool:
     stored_pubmed, incoming_pubmed = is_pubmed_record(stored), is_pubmed_record(incoming)
     if stored_pubmed != incoming_pubmed:
         return incoming_pubmed
-    # Same kind of copy: only a newer revision replaces (ISO dates compare as text);
-    # a stored copy without a revision date is replaced by any later arrival.
-    if not stored.revised:
-        return True
-    return bool(incoming.revised) and incoming.revised > stored.revised
+    # Same kind of copy: only a newer revision replaces (ISO dates compare as text), and
+    # a dated copy replaces an undated one. Two undated copies keep the first seen, so
+    # importing the same files again changes nothing (no ping-pong between exports).
+    if not incoming.revised:
+        return False
+    return not stored.revised or incoming.revised > stored.revised
 
 
 def merge_records(stored: Record, incoming: Record) -> Record:
     """Merge two copies of one article; the result keeps every source id of both.
 
     The base is the PubMed copy when only one is from PubMed, else the incoming copy when
-    its ``revised`` date is newer (or the stored one has none). Fields the base leaves
-    empty are filled from the other copy; retraction notices accumulate.
+    its ``revised`` date is newer than the stored one's (or only the incoming has one).
+    Fields the base leaves empty are filled from the other copy; retraction notices
+    accumulate.
     """
     base, other = (incoming, stored) if _prefer_incoming(stored, incoming) else (stored, incoming)
     merged = dataclasses.replace(base)
