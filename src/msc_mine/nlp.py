@@ -42,7 +42,7 @@ import tomllib
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -108,7 +108,7 @@ class Term:
 # --- lexicons -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(name: str) -> dict[str, Any]:
     """Parse one ``lexicons/<name>`` TOML file (cached per process)."""
     text = resources.files("msc_mine.lexicons").joinpath(name).read_text(encoding="utf-8")
@@ -234,7 +234,7 @@ class TermMatcher:
             for (family, value, cased), phrases in pending.items():
                 key = f"{family}\t{value}"
                 self.labels[nlp.vocab.strings.add(key)] = (family, value)
-                docs = list(nlp.tokenizer.pipe(phrases))
+                docs = [nlp.make_doc(p) for p in phrases]
                 (self.orth if cased else self.lower).add(key, docs)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -360,7 +360,7 @@ def _clauses(sent: Span, triggers: list[Term]) -> list[tuple[int, int]]:
     cuts = {t.start for t in triggers if t.value == "terminator"}
     seen_verb = False
     for tok in sent:
-        if tok.text == ";" or tok.text == ":" and tok.i > sent.start + 3:
+        if tok.text == ";" or (tok.text == ":" and tok.i > sent.start + 3):
             cuts.add(tok.i)
             seen_verb = False
         elif tok.lower_ in _REPORT_VERBS:

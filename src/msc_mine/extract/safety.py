@@ -1,0 +1,330 @@
+"""Serious and non-serious adverse events, negation- and relatedness-aware.
+
+Example::
+
+    >>> from msc_mine.records import Record, AbstractSection
+    >>> from msc_mine.extract.parsed import parse_record
+    >>> from msc_mine.extract.safety import extract_safety
+    >>> rec = Record(pmid="1", title="UC-MSCs in COVID-19", abstract=[AbstractSection(
+    ...     "RESULTS", "No serious adverse events occurred; transient fever was seen in "
+    ...     "2 patients. One patient died of pneumonia unrelated to the cells.", "RESULTS")])
+    >>> s = extract_safety(parse_record(rec))
+    >>> s.sae_status.value, s.sae_types.value, s.nonserious_aes.value
+    ('some_reported', ['death', 'infection', 'pneumonia'], ['fever'])
+    >>> [(f.category, f.events, f.relatedness) for f in s.findings if f.category == "fever"]
+    [('fever', 2, 'not_stated')]
+
+Method: adverse-event mentions (lexicon terms and the generic "serious adverse events",
+"adverse events") carry the negation, hedging and relatedness the ConText-style component
+of :mod:`msc_mine.nlp` gave them. A mention is an event report when it is neither negated
+nor hedged and stands in a results-like section; it is serious when the lexicon says so
+(death, embolism), when a modifier says so ("severe", "grade 3"), or when its clause names
+serious adverse events. ``sae_status`` is ``some_reported`` if any serious event is
+reported (an SAE called unrelated still counts, as the codebook says), ``none_reported``
+if only negated serious/any-AE statements exist, else ``not_stated``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from spacy.tokens import Doc
+
+from msc_mine.codebook import NOT_STATED, AEFinding, Value
+from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
+from msc_mine.nlp import Term, load_lexicon
+
+__all__ = ["SafetyResult", "event_count", "extract_safety"]
+
+# Sections whose AE words describe plans or earlier work, never this study's events.
+_NO_EVENTS = frozenset({"TITLE", "BACKGROUND", "OBJECTIVE"})
+# Categories the table lists beside a term (codebook: pneumonia -> infection).
+_LISTED_CATEGORIES = frozenset({"thromboembolism", "infection", "malignancy"})
+_SERIOUS_MODIFIERS = frozenset(
+    {"serious", "severe", "life-threatening", "fatal", "grade 3", "grade 4", "grade iii",
+     "grade iv", "major", "sae", "saes"}
+)  # fmt: skip
+_MILD_MODIFIERS = frozenset(
+    {"mild", "transient", "minor", "non-serious", "nonserious", "moderate", "self-limiting",
+     "self-limited", "grade 1", "grade 2", "grade i", "grade ii", "low-grade", "slight",
+     "transitory", "temporary"}
+)  # fmt: skip
+# Words for "the text says these ones were serious after all" after a negated SAE statement.
+_EXCEPTIONS = frozenset({"except", "other", "apart", "aside", "besides", "beyond"})
+# Terms that are often not events (an outcome, a symptom scale): need an AE/SAE word or a
+# report verb in their sentence to count.
+_MAKES_SERIOUS = frozenset({"death", "hospitalization"})
+_NEEDS_AE_CONTEXT = frozenset(
+    {"worsening of disease", "pain", "hospitalization", "hypertension", "anemia", "fatigue",
+     "malignancy", "death", "back pain", "infection"}
+)  # fmt: skip
+_REPORT_WORDS = frozenset(
+    {"developed", "experienced", "occurred", "observed", "reported", "had", "died", "suffered",
+     "presented", "noted", "seen", "showed", "required", "recorded", "documented", "case",
+     "cases", "patient", "patients", "participant", "participants", "event", "events"}
+)  # fmt: skip
+_PATIENT_NOUNS = frozenset(
+    {"patient", "patients", "participant", "participants", "subject", "subjects", "case",
+     "cases", "child", "children", "recipient", "recipients", "individuals", "infants",
+     "neonates", "volunteers", "men", "women", "adults"}
+)  # fmt: skip
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "a": 1, "an": 1, "single": 1,
+}  # fmt: skip
+_NOT_COUNT_BEFORE = frozenset(
+    {"grade", "day", "days", "week", "weeks", "month", "months", "year", "years", "phase",
+     "x", "×", "stage", "type", "at", "aged", "age", "class", "visit", "dose", "cohort"}
+)  # fmt: skip
+
+
+@dataclass
+class SafetyResult:
+    """The safety columns and the ``ae_long`` findings of one record."""
+
+    sae_status: Value[str]
+    sae_count: Value[int | None]
+    sae_types: Value[list[str]]
+    nonserious_aes: Value[list[str]]
+    findings: list[AEFinding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Mention:
+    term: Term
+    sent: Sentence
+    name: str  # normalized AE name, "sae" or "ae" for the generic words
+    category: str
+    serious: bool
+    positive: bool
+    count: int | None
+
+
+def _ae_table() -> dict[str, tuple[str, bool]]:
+    return {
+        b["name"]: (b["category"], b["serious"]) for b in load_lexicon("adverse_events.toml")["ae"]
+    }
+
+
+def _as_int(text: str) -> int | None:
+    low = text.lower()
+    if low in _NUMBER_WORDS:
+        return _NUMBER_WORDS[low]
+    if low.isdigit() and len(low) <= 4:
+        return int(low)
+    return None
+
+
+def _number_at(doc: Doc, i: int) -> int | None:
+    """The count a token states, unless it is a grade, day, percentage or exponent."""
+    tok = doc[i]
+    value = _as_int(tok.text)
+    if value is None:
+        return None
+    if i > 0 and doc[i - 1].lower_ in _NOT_COUNT_BEFORE:
+        return None
+    if i + 1 < len(doc) and doc[i + 1].text in ("%", "(%", "x", "×", "/kg", "mg", "ml"):
+        return None
+    return value
+
+
+def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
+    """Patients (or events) the clause ``c0:c1`` gives for ``term``, else None.
+
+    Method: the nearest of four shapes wins: a number just before the term, skipping up to
+    two modifiers ("two serious infections"); "(n = 3)" or "3 (10%)" right after it;
+    "in 3 patients" after it; "3 patients had/developed ..." before it in the clause.
+    """
+    # A number just before, across at most two modifiers ("2 transient fevers").
+    for i in range(term.start - 1, max(c0, term.start - 3) - 1, -1):
+        value = _number_at(doc, i)
+        if value is not None and doc[i].lower_ not in ("a", "an"):
+            return value
+        if doc[i].is_punct:
+            break
+    # "(n = 3)", "(n=3)", "3 (10%)" or "in 3 patients" after the term.
+    for i in range(term.end, min(c1, term.end + 9)):
+        tok = doc[i]
+        low = tok.lower_
+        if low.startswith("n=") and _as_int(low[2:]) is not None:
+            return _as_int(low[2:])
+        if low == "n" and i + 2 < c1 and doc[i + 1].text == "=":
+            return _as_int(doc[i + 2].text)
+        if low == "in" and i + 1 < c1:
+            value = _number_at(doc, i + 1)
+            if value is not None and (
+                i + 2 < len(doc) and (doc[i + 2].lower_ in _PATIENT_NOUNS or doc[i + 2].text == "(")
+            ):
+                return value
+        if tok.text in (".", ";"):
+            break
+    # "3 patients (developed|had) ..." earlier in the clause.
+    for i in range(term.start - 1, c0 - 1, -1):
+        if doc[i].lower_ in _PATIENT_NOUNS and i > c0:
+            j = i - 1
+            if doc[j].lower_ == "of" and j - 1 >= c0:  # "two of the patients"
+                j -= 2 if doc[j - 1].lower_ == "the" else 1
+            for k in (j, j - 1):
+                if k >= c0:
+                    value = _number_at(doc, k)
+                    if value is not None:
+                        return value
+            break
+    return None
+
+
+def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
+    """(serious, mild) modifiers within three tokens before the term."""
+    lo = max(c0, term.start - 3)
+    words = [t.lower_ for t in doc[lo : term.start]]
+    pairs = [f"{a} {b}" for a, b in pairwise(words)]
+    serious = any(w in _SERIOUS_MODIFIERS for w in words + pairs)
+    mild = any(w in _MILD_MODIFIERS for w in words + pairs)
+    return serious, mild
+
+
+def _has_context(doc: Doc, sent: Sentence, term: Term) -> bool:
+    if any(t.family in ("sae", "ae_generic") for t in sent.terms):
+        return True
+    return any(t.lower_ in _REPORT_WORDS for t in sent.span if not term.start <= t.i < term.end)
+
+
+def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
+    table = _ae_table()
+    doc = parsed.doc
+    out: list[_Mention] = []
+    for sent in parsed.sentences:
+        if sent.section in _NO_EVENTS:
+            continue
+        targets = [t for t in sent.terms if t.family in ("ae", "sae", "ae_generic")]
+        for term in targets:
+            c0, c1 = term.clause_start, term.clause_end
+            clause_terms = [t for t in targets if c0 <= t.start < c1 and t is not term]
+            positive = not term.negated and not term.hedged
+            if positive and sent.section == "METHODS":
+                # Methods describe what was monitored; events are results.
+                positive = False
+                if not term.negated:
+                    continue
+            if term.family == "sae":
+                name, category, serious = "sae", "sae", True
+            elif term.family == "ae_generic":
+                name, category, serious = "ae", "", False
+            else:
+                name = term.value
+                category, serious = table.get(name, ("", False))
+                if name in conditions and not any(
+                    t.family in ("sae", "ae_generic") for t in clause_terms
+                ):
+                    continue  # the disease treated, named as such, is no adverse event
+                if positive and name in _NEEDS_AE_CONTEXT and not _has_context(doc, sent, term):
+                    continue
+                mod_serious, mild = _modifiers(doc, term, c0)
+                # "SAEs included pneumonia", "died of pneumonia": serious by their clause.
+                clause_sae = any(
+                    not t.negated
+                    and (t.family == "sae" or (t.family == "ae" and t.value in _MAKES_SERIOUS))
+                    for t in clause_terms
+                )
+                after_exception = any(
+                    t.family == "sae"
+                    and t.negated
+                    and t.end <= term.start
+                    and any(tok.lower_ in _EXCEPTIONS for tok in doc[t.end : term.start])
+                    for t in targets
+                )
+                if after_exception:
+                    positive = not term.hedged
+                if mild and name not in ("death", "malignancy"):
+                    serious = False
+                if mod_serious or clause_sae or after_exception:
+                    serious = True
+            count = event_count(doc, term, c0, c1) if positive else None
+            out.append(_Mention(term, sent, name, category, serious, positive, count))
+    return out
+
+
+def _relatedness(mentions: list[_Mention]) -> str:
+    for m in mentions:
+        if m.term.relatedness != NOT_STATED:
+            return m.term.relatedness
+    return NOT_STATED
+
+
+def extract_safety(parsed: ParsedRecord, conditions: list[str] | None = None) -> SafetyResult:
+    """SAE status, count and types, non-serious AEs, and per-category findings."""
+    mentions = _mentions(parsed, set(conditions or []))
+    generic_sae = [m for m in mentions if m.name == "sae"]
+    pos_serious = [m for m in mentions if m.positive and m.serious]
+    neg_general = [
+        m for m in mentions if not m.positive and m.term.negated and m.name in ("sae", "ae")
+    ]
+
+    if pos_serious:
+        status = Value("some_reported", evidence_of(m.sent for m in pos_serious))
+    elif neg_general:
+        status = Value("none_reported", evidence_of(m.sent for m in neg_general))
+    else:
+        status = Value(NOT_STATED)
+
+    sae_count: Value[int | None] = Value(None)
+    if status.value == "some_reported":
+        counted = [m for m in generic_sae if m.positive and m.count is not None]
+        if counted:
+            sae_count = Value(counted[0].count, counted[0].sent.text)
+
+    def terms_of(ms: list[_Mention]) -> Value[list[str]]:
+        names: set[str] = set()
+        for m in ms:
+            names.add(m.name)
+            if m.category in _LISTED_CATEGORIES:
+                names.add(m.category)
+        return (
+            Value(sorted(names), evidence_of((m.sent for m in ms), limit=5)) if names else Value([])
+        )
+
+    typed = [m for m in mentions if m.name not in ("sae", "ae")]
+    sae_types = terms_of([m for m in typed if m.positive and m.serious])
+    nonserious = terms_of([m for m in typed if m.positive and not m.serious])
+    return SafetyResult(status, sae_count, sae_types, nonserious, _findings(mentions, status))
+
+
+def _findings(mentions: list[_Mention], status: Value[str]) -> list[AEFinding]:
+    """One AEFinding per category (``sae``, each term, each core category)."""
+    by_cat: dict[str, list[_Mention]] = {}
+    for m in mentions:
+        if m.name == "ae":
+            continue
+        by_cat.setdefault(m.name, []).append(m)
+        if m.category and m.category != m.name and m.name != "sae":
+            by_cat.setdefault(m.category, []).append(m)
+    out: list[AEFinding] = []
+    for category in sorted(by_cat):
+        ms = by_cat[category]
+        pos = [m for m in ms if m.positive]
+        if category == "sae":
+            pos += [m for m in mentions if m.positive and m.serious and m.name != "sae"]
+        neg = [m for m in ms if m.term.negated]
+        if pos:
+            counts = [m.count for m in pos if m.count is not None]
+            events: int | None = max(counts) if counts else None
+            if category == "sae" and status.value != "some_reported":
+                continue
+            chosen = pos
+        elif neg:
+            events, chosen = 0, neg
+        else:
+            continue
+        out.append(
+            AEFinding(
+                category=category,
+                events=events,
+                relatedness=_relatedness(chosen),
+                serious=any(m.serious for m in chosen),
+                evidence=evidence_of(m.sent for m in chosen),
+            )
+        )
+    return out

@@ -1,0 +1,47 @@
+"""Tissue source of the MSCs (bone marrow, adipose, umbilical cord, ...).
+
+Example::
+
+    >>> from msc_mine.records import Record, AbstractSection
+    >>> from msc_mine.extract.parsed import parse_record
+    >>> from msc_mine.extract.source import extract_source
+    >>> rec = Record(pmid="1", title="Cells for knee osteoarthritis", abstract=[
+    ...     AbstractSection("", "Wharton's jelly-derived MSCs were given. Bone marrow "
+    ...                         "transplantation had failed before.")])
+    >>> extract_source(parse_record(rec)).value
+    ['umbilical_cord']
+
+Method: standalone terms that name the cells (``BM-MSCs``, ``ADSCs``, ``SVF``) count
+wherever they stand; bare tissue words (``bone marrow``, ``adipose tissue``) count only with
+a cell word a few tokens away ("MSCs derived from adipose tissue"), so a transplant, an
+aspirate of the disease's organ or a fat depot is not read as the cells' tissue.
+Background sentences are skipped.
+"""
+
+from __future__ import annotations
+
+from msc_mine.codebook import NOT_STATED, Value
+from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
+
+__all__ = ["extract_source"]
+
+_SKIP_SECTIONS = frozenset({"BACKGROUND"})
+
+
+def extract_source(parsed: ParsedRecord) -> Value[list[str]]:
+    """The MSCs' tissue source(s), sorted, with evidence sentences."""
+    found: dict[str, list[Sentence]] = {}
+    for sent in parsed.sentences:
+        if sent.section in _SKIP_SECTIONS:
+            continue
+        for term in sent.terms:
+            if term.family == "source" or (
+                term.family == "tissue" and parsed.has_cell_word_near(term)
+            ):
+                found.setdefault(term.value, []).append(sent)
+    if not found:
+        return Value([NOT_STATED])
+    sents = sorted(
+        {id(s): s for v in found.values() for s in v}.values(), key=lambda s: s.span.start
+    )
+    return Value(sorted(found), evidence_of(sents))
