@@ -1,0 +1,599 @@
+"""The review run: search or read, deduplicate, extract, screen, and write the outputs.
+
+Example::
+
+    >>> from msc_mine.pipeline import load_pipeline
+    >>> from msc_mine.review import run_review, search_screened
+    >>> p = load_pipeline("pipelines/msc_iv_safety.toml")
+    >>> result = run_review(p, inputs=["corpora/demo/demo.xml"],
+    ...                     out_dir="outputs/msc_iv_safety")          # doctest: +SKIP
+    >>> result.funnel.screened, result.funnel.included                # doctest: +SKIP
+    (40, 12)
+    >>> sorted(p.name for p in result.out_dir.iterdir())             # doctest: +SKIP
+    ['funnel.json', 'included.csv', 'manifest.json', 'maybe.csv', 'prisma.png', ...]
+    >>> rows = search_screened("outputs/msc_iv_safety/review.sqlite", "lupus")  # doctest: +SKIP
+
+One run goes fetch -> parse -> store -> extract -> screen -> export, never back:
+
+1. **Identify**: with input files, each file is one source of the funnel (records read);
+   without, each ``[[search.queries]]`` of the pipeline is sent to PubMed through Entrez
+   (:func:`msc_mine.fetch.fetch_query`) and counts as one source (ids returned).
+2. **Deduplicate and store**: records go into the review database (``msc_mine.store``),
+   which merges duplicates; the run's screened set is the unique records it identified.
+3. **Extract** only what changed: a record is re-extracted when its text hash or the
+   extractor version differs from the stored extraction (``Store.extraction_state``).
+4. **Screen** with :func:`msc_mine.screen.screen`; decisions are saved in the store.
+5. **Write** ``table.csv``/``.xlsx``/``.parquet`` (one row per screened record, sorted by
+   key), ``included.csv``, ``maybe.csv``, ``funnel.json`` (checked to add up),
+   ``prisma.svg``/``.png`` and ``manifest.json``. Every output but the manifest's timestamps
+   is a function of the inputs, so a rerun with no new records rewrites identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from msc_mine.codebook import LIST_COLUMNS, TABLE_COLUMNS, Decision, Extraction
+from msc_mine.dedup import deduplicate
+from msc_mine.errors import MscMineError, UsageError
+from msc_mine.funnel import Funnel, build_funnel
+from msc_mine.manifest import Manifest, file_sha256
+from msc_mine.pipeline import Pipeline
+from msc_mine.prisma import write_prisma
+from msc_mine.records import Record
+from msc_mine.screen import screen
+from msc_mine.store import Store, text_hash
+
+if TYPE_CHECKING:
+    from msc_mine.entrez import EntrezClient
+
+#: ``extractor(records, n_process)`` -> one Extraction per record (any order).
+Extractor = Callable[[Sequence[Record], int], Iterable[Extraction]]
+
+BATCH = 2000  # records per store transaction and per extraction batch
+TABLE_FILES = ("table.csv", "table.xlsx", "table.parquet")
+# A fixed date for the workbook's properties: openpyxl stamps "now" otherwise, and the
+# table must be byte-identical between identical runs.
+FIXED_DATE = datetime(2000, 1, 1)
+
+
+@dataclass
+class ReviewResult:
+    """What a run produced: the funnel, the decisions (by key) and where the files are."""
+
+    out_dir: Path
+    db: Path
+    funnel: Funnel
+    decisions: dict[str, Decision]
+    files: dict[str, Path]
+    timings: dict[str, float] = field(default_factory=dict)
+    extracted: int = 0
+
+
+def default_out_dir(pipeline: Pipeline) -> Path:
+    return Path("outputs") / pipeline.id
+
+
+def run_review(
+    pipeline: Pipeline,
+    inputs: Sequence[str | Path] | None = None,
+    client: EntrezClient | None = None,
+    out_dir: str | Path | None = None,
+    db: str | Path | None = None,
+    processes: int = 1,
+    extractor: Extractor | None = None,
+    extractor_version: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReviewResult:
+    """Run the whole review (see the module docstring); return counts, decisions and files.
+
+    Give ``inputs`` (files) or a ``client`` (Entrez searches). ``extractor`` and
+    ``extractor_version`` replace the NLP extraction (tests use a gold extractor to check
+    the mechanism alone); by default :func:`msc_mine.extract.extract_many` runs.
+    """
+    if not inputs and client is None:
+        raise UsageError("give input files (--input) or an Entrez client to search PubMed")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(pipeline)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = Path(db) if db is not None else out / "review.sqlite"
+    say = progress or (lambda _msg: None)
+    if extractor is None:
+        extractor, extractor_version = _default_extractor()
+    version = extractor_version or ""
+    timings: dict[str, float] = {}
+    manifest = Manifest(
+        review=pipeline.id,
+        pipeline_path=str(pipeline.path),
+        pipeline_sha256=pipeline.sha256,
+        mode="files" if inputs else "entrez",
+        started=_now(),
+        extractor_version=version,
+    )
+    with Store(db_path) as store:
+        run_id = store.start_run("review", pipeline.id)
+        try:
+            t0 = time.perf_counter()
+            if inputs:
+                identified, keys = _identify_files(store, [Path(p) for p in inputs], manifest)
+                label = "files" if len(inputs) > 1 else "file"
+            else:
+                assert client is not None
+                identified, keys = _identify_entrez(store, pipeline, client, manifest)
+                label = "PubMed"
+            timings["identify_and_store"] = time.perf_counter() - t0
+            say(f"identified {sum(identified.values())} records, {len(keys)} unique")
+
+            t0 = time.perf_counter()
+            extracted = _extract_changed(store, keys, extractor, version, processes)
+            timings["extract"] = time.perf_counter() - t0
+            say(f"extracted {extracted} new or changed records")
+
+            t0 = time.perf_counter()
+            extractions = store.load_extractions()
+            decisions: dict[str, Decision] = {}
+            records: dict[str, Record] = {}
+            for key in sorted(keys):
+                record = store.get(key)
+                if record is None:  # _identify_* resolved every key against the store
+                    raise MscMineError(f"record {key} vanished from {db_path} during the run")
+                ex = extractions.get(key) or Extraction(pmid=key)
+                decisions[key] = screen(record, ex, pipeline)
+                records[key] = record
+            store.save_decisions(pipeline.id, decisions.values())
+            funnel = build_funnel(pipeline, identified, decisions.values(), sources_label=label)
+            timings["screen"] = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            rows = [
+                _row(records[k], extractions.get(k) or Extraction(pmid=k), decisions[k])
+                for k in sorted(keys)
+            ]
+            files = write_outputs(out, rows, funnel)
+            timings["write"] = time.perf_counter() - t0
+            manifest.counts = {
+                "identified": funnel.identified_total,
+                "duplicates": funnel.duplicates,
+                "screened": funnel.screened,
+                "excluded": sum(s.excluded for s in funnel.excluded.values()),
+                "maybe": funnel.maybe_total,
+                "included": funnel.included,
+                "extracted_this_run": extracted,
+            }
+            manifest.outputs = {name: file_sha256(path) for name, path in files.items()}
+            manifest.finished = _now()
+            manifest.write(out / "manifest.json")
+            files["manifest.json"] = out / "manifest.json"
+            store.finish_run(run_id, "ok", manifest.counts)
+        except BaseException:
+            store.finish_run(run_id, "failed")
+            raise
+    return ReviewResult(out, db_path, funnel, decisions, files, timings, extracted)
+
+
+# -- identification ---------------------------------------------------------------------
+
+
+def _identify_files(
+    store: Store, paths: list[Path], manifest: Manifest
+) -> tuple[dict[str, int], set[str]]:
+    from msc_mine.readers import pick_format, read_records
+
+    identified: dict[str, int] = {}
+    stubs: list[Record] = []
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such input file")
+        fmt = pick_format(path)
+        name = _source_name(path, identified)
+        count = 0
+        for batch in _batches(read_records(path), BATCH):
+            store.upsert_records(batch, source=fmt.name, origin=str(path))
+            stubs.extend(_stub(r) for r in batch)
+            count += len(batch)
+        identified[name] = count
+        manifest.add_input(path, file_sha256(path), count, fmt.name)
+    return identified, _resolve_keys(store, stubs)
+
+
+def _identify_entrez(
+    store: Store, pipeline: Pipeline, client: EntrezClient, manifest: Manifest
+) -> tuple[dict[str, int], set[str]]:
+    from msc_mine.fetch import fetch_query
+    from msc_mine.queries import build_query
+
+    search = pipeline.search
+    identified: dict[str, int] = {}
+    pmids: set[str] = set()
+    for entry in search.queries:
+        term = build_query(search.table, _query_entry(entry))
+        report = fetch_query(
+            client,
+            store,
+            term,
+            mindate=search.mindate or None,
+            maxdate=search.maxdate or None,
+            datetype=search.datetype,
+        )
+        if report.failed:
+            first = sorted(report.failed)[0]
+            raise MscMineError(
+                f"search {entry.id}: {len(report.failed)} records could not be fetched "
+                f"(first: {first}: {report.failed[first]}); run again to resume"
+            )
+        ids: set[str] = set()
+        for search_id in report.search_ids:
+            ids.update(store.search_hits(search_id))
+        identified[entry.id] = len(ids)
+        pmids.update(ids)
+        manifest.add_search(
+            entry.id,
+            term,
+            report.count,
+            db=search.db,
+            datetype=search.datetype,
+            mindate=search.mindate,
+            maxdate=search.maxdate,
+            run_at=_now(),
+            retrieved=report.stored,
+        )
+    known = store.keys()
+    missing = sorted(p for p in pmids if p not in known)
+    if missing:
+        raise MscMineError(
+            f"{len(missing)} PubMed ids were found but not stored "
+            f"(first: {', '.join(missing[:5])}); run again to resume"
+        )
+    return identified, pmids
+
+
+def _query_entry(entry: Any) -> dict[str, str]:
+    d = {"id": entry.id}
+    if entry.disease:
+        d["disease"] = entry.disease
+    if entry.query:
+        d["query"] = entry.query
+    return d
+
+
+def _stub(record: Record) -> Record:
+    # Only the identity fields matter for counting unique records: keeping whole abstracts
+    # of every input record in memory would cost ~hundreds of MB at 20,000 records.
+    return Record(
+        pmid=record.pmid,
+        doi=record.doi,
+        title=record.title,
+        year=record.year,
+        source_ids=list(record.source_ids),
+        publication_types=list(record.publication_types)[:1],
+    )
+
+
+def _resolve_keys(store: Store, stubs: list[Record]) -> set[str]:
+    """Store keys of the run's unique records (the same dedup cascade the store applies)."""
+    unique = deduplicate(stubs).records
+    known = store.keys()
+    keys: set[str] = set()
+    for rec in unique:
+        candidates = [rec.key, rec.pmid, f"doi:{rec.doi}" if rec.doi else "", *rec.source_ids]
+        key = next((c for c in candidates if c and c in known), None)
+        if key is None:
+            raise MscMineError(f"record {rec.key} was read but is not in the review database")
+        keys.add(key)
+    return keys
+
+
+def _source_name(path: Path, taken: dict[str, int]) -> str:
+    name = path.name
+    return name if name not in taken else str(path)
+
+
+def _batches(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# -- extraction -------------------------------------------------------------------------
+
+
+def _default_extractor() -> tuple[Extractor, str]:
+    from msc_mine.extract import EXTRACTOR_VERSION, extract_many
+
+    def run(records: Sequence[Record], n_process: int) -> Iterable[Extraction]:
+        return extract_many(records, n_process=n_process)
+
+    return run, EXTRACTOR_VERSION
+
+
+def _extract_changed(
+    store: Store, keys: set[str], extractor: Extractor, version: str, processes: int
+) -> int:
+    state = store.extraction_state()
+    todo: list[Record] = []
+    done = 0
+    for key in sorted(keys):
+        record = store.get(key)
+        if record is None:
+            continue
+        h = text_hash(record)
+        if state.get(key) != (version, h):
+            todo.append(record)
+        if len(todo) >= BATCH:
+            done += _extract_batch(store, todo, extractor, version, processes)
+            todo = []
+    if todo:
+        done += _extract_batch(store, todo, extractor, version, processes)
+    return done
+
+
+def _extract_batch(
+    store: Store, records: list[Record], extractor: Extractor, version: str, processes: int
+) -> int:
+    hashes = {r.key: text_hash(r) for r in records}
+    extractions = []
+    for ex in extractor(records, processes):
+        # The store keys extractions by record key; extractors name them by pmid, which is
+        # the key except for records without one.
+        ex.extractor_version = version
+        extractions.append(ex)
+    by_key = {ex.pmid: ex for ex in extractions}
+    missing = [k for k in hashes if k not in by_key]
+    if missing:
+        raise MscMineError(
+            f"extraction returned nothing for {len(missing)} records (first: {missing[0]})"
+        )
+    store.save_extractions([by_key[k] for k in hashes], [hashes[k] for k in hashes])
+    return len(hashes)
+
+
+# -- outputs ----------------------------------------------------------------------------
+
+
+def include_evidence(decision: Decision) -> str:
+    """The table's ``include_evidence``: the rule that decided, its reason, its evidence."""
+    head = f"{decision.rule_id}: {decision.reason}" if decision.rule_id else decision.reason
+    return f"{head} | {decision.evidence}" if decision.evidence else head
+
+
+def _row(record: Record, extraction: Extraction, decision: Decision) -> dict[str, Any]:
+    from msc_mine.table import build_row
+
+    row = build_row(record, extraction, decision)
+    row["include"] = decision.include
+    row["exclude_reason"] = decision.exclude_reason
+    row["include_evidence"] = include_evidence(decision)
+    return {col: _stable(row.get(col)) for col in TABLE_COLUMNS}
+
+
+def _stable(value: Any) -> Any:
+    # Whole-number floats (doses) print as integers, as the codebook writes them, and NaN
+    # as empty; anything else keeps its type so Parquet gets real numbers.
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    return value
+
+
+def write_outputs(out: Path, rows: list[dict[str, Any]], funnel: Funnel) -> dict[str, Path]:
+    """Write every table, the funnel and the diagram into ``out``; return name -> path."""
+    files: dict[str, Path] = {}
+    rows = sorted(rows, key=lambda r: str(r["pmid"]))
+    for name in TABLE_FILES:
+        path = out / name
+        write_table_file(rows, path)
+        files[name] = path
+    for name, include in (("included.csv", "yes"), ("maybe.csv", "maybe")):
+        path = out / name
+        write_table_file([r for r in rows if r["include"] == include], path)
+        files[name] = path
+    funnel.write_json(out / "funnel.json")
+    files["funnel.json"] = out / "funnel.json"
+    svg, png = write_prisma(funnel, out)
+    files["prisma.svg"], files["prisma.png"] = svg, png
+    return files
+
+
+def write_table_file(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write rows (codebook columns) deterministically; format by extension."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _write_csv(rows, path)
+    elif suffix == ".xlsx":
+        _write_xlsx(rows, path)
+    elif suffix == ".parquet":
+        _write_parquet(rows, path)
+    else:
+        raise UsageError(f"{path}: unknown table format (use .csv, .xlsx or .parquet)")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(TABLE_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in TABLE_COLUMNS])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "table"
+    ws.append(list(TABLE_COLUMNS))
+    for row in rows:
+        ws.append([_xlsx_cell(row.get(c)) for c in TABLE_COLUMNS])
+    wb.properties.created = FIXED_DATE
+    wb.properties.modified = FIXED_DATE
+    wb.properties.creator = "msc-mine"
+    # openpyxl stamps the zip entries with the current time; write to memory and re-zip
+    # with a fixed timestamp so the file's bytes depend on the rows only.
+    buf = io.BytesIO()
+    wb.save(buf)
+    _rezip_fixed(buf.getvalue(), path)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return ";".join(sorted(str(v) for v in value))
+    return value
+
+
+def _rezip_fixed(data: bytes, path: Path) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    path.write_bytes(out.getvalue())
+
+
+def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    columns: dict[str, list[Any]] = {c: [] for c in TABLE_COLUMNS}
+    for row in rows:
+        for c in TABLE_COLUMNS:
+            value = row.get(c)
+            if c in LIST_COLUMNS:
+                if isinstance(value, str):
+                    value = [v for v in value.split(";") if v]
+                value = sorted(str(v) for v in (value or []))
+            columns[c].append(value)
+    arrays = {}
+    for c, values in columns.items():
+        if c in LIST_COLUMNS:
+            arrays[c] = pa.array(values, type=pa.list_(pa.string()))
+        elif all(
+            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
+        ) and any(v is not None for v in values):
+            kind = (
+                pa.int64() if all(isinstance(v, int) or v is None for v in values) else pa.float64()
+            )
+            arrays[c] = pa.array(values, type=kind)
+        else:
+            arrays[c] = pa.array(
+                [_cell(v) if v is not None else None for v in values], type=pa.string()
+            )
+    table = pa.table(arrays)
+    # Parquet's footer names the writer ("created_by") but holds no time: the bytes are
+    # stable for a given pyarrow version. Statistics and dictionary pages are deterministic.
+    pq.write_table(table, path, compression="snappy")
+
+
+# -- offline search -----------------------------------------------------------------------
+
+
+def disease_name(query: str) -> str:
+    """The lexicon name for a disease name or synonym (case-insensitive); UsageError if none."""
+    text = resources.files("msc_mine").joinpath("lexicons/diseases.toml").read_text("utf-8")
+    q = query.strip().casefold()
+    for entry in tomllib.loads(text).get("disease", []):
+        names = [entry["name"], *entry.get("synonyms", []), *entry.get("mesh", [])]
+        if q in {n.casefold() for n in names}:
+            return str(entry["name"])
+    raise UsageError(f"unknown disease {query!r}: see src/msc_mine/lexicons/diseases.toml")
+
+
+def search_screened(
+    db_path: str | Path, disease: str, pipeline_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Screened records in a review database whose ``conditions`` include ``disease``.
+
+    Offline: reads the stored extractions and decisions only. ``pipeline_id`` defaults to
+    the review the database belongs to (its folder name, ``outputs/<review>/review.sqlite``).
+    Rows: pmid, year, title, include, exclude_reason, route, cell_source, dose, sae_status.
+    """
+    path = Path(db_path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no review database (run `msc-mine review` first)")
+    name = disease_name(disease)
+    with Store(path) as store:
+        decisions = store.load_decisions(pipeline_id or path.parent.name)
+        rows = []
+        for key, ex in store.load_extractions().items():
+            if name not in ex.conditions.value:
+                continue
+            record = store.get(key)
+            d = decisions.get(key)
+            rows.append(
+                {
+                    "pmid": key,
+                    "year": record.year if record else None,
+                    "title": record.title if record else "",
+                    "include": d.include if d else "not screened",
+                    "exclude_reason": d.exclude_reason if d else "",
+                    "route": ";".join(ex.route.value),
+                    "cell_source": ";".join(ex.cell_source.value),
+                    "dose": format_dose(ex.dose_low.value, ex.dose_high.value, ex.dose_unit.value),
+                    "sae_status": ex.sae_status.value,
+                }
+            )
+    order = {"yes": 0, "maybe": 1, "no": 2}
+    return sorted(rows, key=lambda r: (order.get(r["include"], 3), r["pmid"]))
+
+
+def format_dose(low: float | None, high: float | None, unit: str) -> str:
+    """``1e6-2e6 cells/kg``-style text for a dose range; ``not_stated`` without numbers."""
+    if low is None and high is None:
+        return "not_stated"
+
+    def num(v: float | None) -> str:
+        return "?" if v is None else f"{v:.3g}".replace("e+0", "e").replace("e+", "e")
+
+    text = num(low) if low == high or high is None else f"{num(low)}-{num(high)}"
+    return f"{text} {unit}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+__all__ = [
+    "ReviewResult",
+    "default_out_dir",
+    "disease_name",
+    "format_dose",
+    "include_evidence",
+    "run_review",
+    "search_screened",
+    "write_outputs",
+    "write_table_file",
+]
