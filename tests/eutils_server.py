@@ -205,7 +205,8 @@ class EutilsServer:
         term = params.get("term", "")
         st = self._state
         if term in st.terms:
-            ids = [i for i in st.terms[term] if i in st.records]
+            # Registered terms may list PMIDs efetch cannot return (withdrawn records).
+            ids = list(st.terms[term])
         else:
             groups = [_phrases(part) for part in _split_and(term)]
             ids = [
@@ -219,7 +220,7 @@ class EutilsServer:
         if low or high:
             kept = []
             for pmid in ids:
-                d = st.dates[pmid].get(datetype)
+                d = st.dates.get(pmid, {}).get(datetype)
                 if d is None or (low and d < low) or (high and d > high):
                     continue
                 kept.append(pmid)
