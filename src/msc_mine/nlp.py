@@ -360,7 +360,7 @@ def _clauses(sent: Span, triggers: list[Term]) -> list[tuple[int, int]]:
     cuts = {t.start for t in triggers if t.value == "terminator"}
     seen_verb = False
     for tok in sent:
-        if tok.text == ";" or (tok.text == ":" and tok.i > sent.start + 3):
+        if tok.text == ";":
             cuts.add(tok.i)
             seen_verb = False
         elif tok.lower_ in _REPORT_VERBS:

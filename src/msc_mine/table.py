@@ -42,7 +42,7 @@ NUMBER_COLUMNS = ("year", "dose_low", "dose_high", "n_infusions", "n_patients", 
 
 
 def plain_number(x: float | int | None) -> int | float | str:
-    """``1e6`` -> ``1000000``; ``2.5e5`` stays a float only when it has a fraction; None -> ``""``."""
+    """``1e6`` -> ``1000000`` (floats only when fractional); ``None`` -> ``""``."""
     if x is None:
         return ""
     if isinstance(x, float) and x.is_integer():

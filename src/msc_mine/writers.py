@@ -70,7 +70,7 @@ def _xlsx_cell(v: Any) -> Any:
 
 def _write_parquet(rows: Rows, path: Path, columns: list[str]) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     arrays = []
     fields = []

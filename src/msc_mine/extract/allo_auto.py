@@ -19,7 +19,7 @@ found gives ``both``; none gives ``not_stated``.
 from __future__ import annotations
 
 from msc_mine.codebook import NOT_STATED, Value
-from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
+from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of, prefer_study_sections
 
 __all__ = ["extract_allo_auto"]
 
@@ -31,13 +31,12 @@ def extract_allo_auto(parsed: ParsedRecord) -> Value[str]:
     """``allogeneic``, ``autologous``, ``both`` or ``not_stated`` with evidence."""
     found: dict[str, list[Sentence]] = {}
     for term, sent in parsed.of("allo"):
-        if sent.section == "BACKGROUND":
-            continue
         text = parsed.doc[term.start : term.end].text.lower()
         if parsed.has_cell_word_near(term, before=3, after=5) or any(
             w in text for w in _SELF_EVIDENT
         ):
             found.setdefault(term.value, []).append(sent)
+    found = prefer_study_sections(found)
     if not found:
         return Value(NOT_STATED)
     value = "both" if len(found) > 1 else next(iter(found))

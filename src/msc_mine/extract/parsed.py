@@ -34,6 +34,7 @@ __all__ = [
     "evidence_of",
     "parse_doc",
     "parse_record",
+    "prefer_study_sections",
     "record_text",
 ]
 
@@ -157,3 +158,15 @@ def evidence_of(sentences: Iterable[Sentence | str], limit: int = 3) -> str:
         if text and text not in seen:
             seen.append(text)
     return " | ".join(seen[:limit])
+
+
+def prefer_study_sections(found: dict[str, list[Sentence]]) -> dict[str, list[Sentence]]:
+    """Values read outside the Background section, or, when there are none, all of them.
+
+    A background sentence may describe earlier studies ("MSCs are usually given
+    intravenously") or this study's product ("an off-the-shelf allogeneic product"): it is
+    used only when the rest of the abstract is silent.
+    """
+    study = {v: [s for s in sents if s.section != "BACKGROUND"] for v, sents in found.items()}
+    study = {v: ss for v, ss in study.items() if ss}
+    return study or found

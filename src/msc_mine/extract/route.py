@@ -19,7 +19,14 @@ by the matcher's ignore list, and background sentences (what earlier studies did
 from __future__ import annotations
 
 from msc_mine.codebook import NOT_STATED, Value
-from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
+from msc_mine.extract.parsed import (
+    ParsedRecord,
+    Sentence,
+    evidence_of,
+)
+from msc_mine.extract.parsed import (
+    prefer_study_sections as _prefer_study_sections,
+)
 
 __all__ = ["extract_route"]
 
@@ -39,9 +46,10 @@ def extract_route(parsed: ParsedRecord) -> Value[list[str]]:
     """The route(s) of the MSCs, sorted, with the sentences they were read from."""
     found: dict[str, list[Sentence]] = {}
     for term, sent in parsed.of("route"):
-        if sent.section in _SKIP_SECTIONS or not _about_cells(sent):
+        if not _about_cells(sent):
             continue
         found.setdefault(term.value, []).append(sent)
+    found = _prefer_study_sections(found)
     if not found:
         return Value([NOT_STATED])
     sents = sorted(

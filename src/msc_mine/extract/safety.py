@@ -155,8 +155,12 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
             return _as_int(doc[i + 2].text)
         if low == "in" and i + 1 < c1:
             value = _number_at(doc, i + 1)
-            if value is not None and (
-                i + 2 < len(doc) and (doc[i + 2].lower_ in _PATIENT_NOUNS or doc[i + 2].text == "(")
+            # "in 2 patients", "in 2 (10%)", "in two MSC-treated patients"
+            nxt = [t.lower_ for t in doc[i + 2 : min(len(doc), i + 4)]]
+            if (
+                value is not None
+                and nxt
+                and (nxt[0] in _PATIENT_NOUNS or nxt[0] == "(" or nxt[-1] in _PATIENT_NOUNS)
             ):
                 return value
         if tok.text in (".", ";"):
@@ -186,6 +190,28 @@ def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
     return serious, mild
 
 
+_CONTROL_WORDS = frozenset(
+    {"control", "controls", "placebo", "vehicle", "sham", "comparator", "standard-care"}
+)
+_TREATED_WORDS = frozenset({"msc", "mscs", "treated", "cell", "cells", "given", "recipients"})
+
+
+def _control_arm_only(doc: Doc, c0: int, c1: int, clause_terms: list[Term]) -> bool:
+    """The clause speaks of the control arm and not of the MSC arm."""
+    words = {t.lower_ for t in doc[c0:c1]}
+    if not words & _CONTROL_WORDS:
+        return False
+    if any(t.family in ("cue:msc", "source") for t in doc._.terms if c0 <= t.start < c1):
+        return False
+    return not any("msc" in w or w in _TREATED_WORDS for w in words)
+
+
+def _recurrence(doc: Doc, term: Term) -> bool:
+    """ "a recurrent stroke", "new myocardial infarctions": the treated disease as an event."""
+    before = {t.lower_ for t in doc[max(0, term.start - 3) : term.start]}
+    return bool(before & {"recurrent", "new", "recurrence", "further", "another", "repeat"})
+
+
 def _has_context(doc: Doc, sent: Sentence, term: Term) -> bool:
     if any(t.family in ("sae", "ae_generic") for t in sent.terms):
         return True
@@ -209,6 +235,13 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                 positive = False
                 if not term.negated:
                     continue
+            if positive and _control_arm_only(doc, c0, c1, clause_terms):
+                continue  # "two SAEs were recorded in the control arm"
+            sent_sae = any(
+                not t.negated and not t.hedged and t.family == "sae"
+                for t in targets
+                if t is not term
+            )
             if term.family == "sae":
                 name, category, serious = "sae", "sae", True
             elif term.family == "ae_generic":
@@ -216,10 +249,18 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
             else:
                 name = term.value
                 category, serious = table.get(name, ("", False))
-                if name in conditions and not any(
-                    t.family in ("sae", "ae_generic") for t in clause_terms
+                if (
+                    name in conditions
+                    and not sent_sae
+                    and not any(t.family in ("sae", "ae_generic") for t in clause_terms)
+                    and not _recurrence(doc, term)
                 ):
                     continue  # the disease treated, named as such, is no adverse event
+                if name == "worsening of disease" and not any(
+                    t.family == "sae" or (t.family == "ae" and t.value in _MAKES_SERIOUS)
+                    for t in clause_terms
+                ):
+                    continue  # "progression" is an outcome unless it is why someone died
                 if positive and name in _NEEDS_AE_CONTEXT and not _has_context(doc, sent, term):
                     continue
                 mod_serious, mild = _modifiers(doc, term, c0)
@@ -240,7 +281,7 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                     positive = not term.hedged
                 if mild and name not in ("death", "malignancy"):
                     serious = False
-                if mod_serious or clause_sae or after_exception:
+                if mod_serious or clause_sae or after_exception or (sent_sae and not mild):
                     serious = True
             count = event_count(doc, term, c0, c1) if positive else None
             out.append(_Mention(term, sent, name, category, serious, positive, count))
@@ -273,6 +314,13 @@ def extract_safety(parsed: ParsedRecord, conditions: list[str] | None = None) ->
     sae_count: Value[int | None] = Value(None)
     if status.value == "some_reported":
         counted = [m for m in generic_sae if m.positive and m.count is not None]
+        if not counted:
+            # No count on the SAE words: deaths and other serious events counted by name
+            # ("Nine patients died") are the SAEs the text gives numbers for.
+            counted = sorted(
+                (m for m in pos_serious if m.count is not None),
+                key=lambda m: -(m.count or 0),
+            )
         if counted:
             sae_count = Value(counted[0].count, counted[0].sent.text)
 

@@ -21,24 +21,33 @@ Background sentences are skipped.
 from __future__ import annotations
 
 from msc_mine.codebook import NOT_STATED, Value
-from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
+from msc_mine.extract.parsed import (
+    ParsedRecord,
+    Sentence,
+    evidence_of,
+)
+from msc_mine.extract.parsed import (
+    prefer_study_sections as _prefer_study_sections,
+)
 
 __all__ = ["extract_source"]
 
 _SKIP_SECTIONS = frozenset({"BACKGROUND"})
+# "Bone marrow was aspirated ... and MSCs were expanded": the tissue harvested for the MSCs.
+_HARVEST = ("aspirat", "harvest", "collected", "obtained", "isolated", "lipoaspirat", "liposuction")
 
 
 def extract_source(parsed: ParsedRecord) -> Value[list[str]]:
     """The MSCs' tissue source(s), sorted, with evidence sentences."""
     found: dict[str, list[Sentence]] = {}
     for sent in parsed.sentences:
-        if sent.section in _SKIP_SECTIONS:
-            continue
+        harvest = sent.has("cue:msc") and any(tok.lower_.startswith(_HARVEST) for tok in sent.span)
         for term in sent.terms:
             if term.family == "source" or (
-                term.family == "tissue" and parsed.has_cell_word_near(term)
+                term.family == "tissue" and (harvest or parsed.has_cell_word_near(term))
             ):
                 found.setdefault(term.value, []).append(sent)
+    found = _prefer_study_sections(found)
     if not found:
         return Value([NOT_STATED])
     sents = sorted(
