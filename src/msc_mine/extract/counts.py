@@ -1,0 +1,552 @@
+"""Counts in abstract text: patients treated, infusions per patient, patients with an event.
+
+Example::
+
+    >>> from msc_mine.extract.counts import (
+    ...     parse_n_patients, choose_n_patients, parse_n_infusions, choose_n_infusions,
+    ...     parse_event_count)
+    >>> text = ("Twelve patients were enrolled; 8 received MSCs and 4 received placebo. "
+    ...         "MSCs were infused once weekly for 4 weeks.")
+    >>> [(c.value, c.role) for c in parse_n_patients(text)]
+    [(12, 'enrolled'), (8, 'msc_arm'), (4, 'control_arm')]
+    >>> choose_n_patients(parse_n_patients(text)).value
+    8
+    >>> [(c.value, c.role, c.text) for c in parse_n_infusions(text)]
+    [(4, 'schedule', 'once weekly for 4 weeks')]
+    >>> parse_event_count("Three patients (15%) developed transient fever.")
+    3
+
+Method: each count family is a short list of regular-expression patterns built from one
+number grammar (digits, or English number words up to the hundreds: "twenty-four", "one
+hundred and twelve") next to the noun that says what is counted (patients, infusions,
+events), and the words around the match assign a role (MSC arm, control arm, enrolled,
+total). Guards drop the numbers that are not counts: ages ("aged 45 years", "45-year-old"),
+percentages, decimals and p-values, years, durations, doses, and numbers after "phase",
+"grade", "type", "day" or "cohort".
+
+Each :class:`CountMention` keeps its character span: ``text[c.start:c.end]`` is the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CountMention:
+    """One count with its character span and what it counts.
+
+    Roles: patients: ``msc_arm``, ``control_arm``, ``enrolled``, ``total``, ``completed``,
+    ``group`` (an ``n =`` with no telling label), ``unspecified``; infusions: ``count``,
+    ``single``, ``ordinal`` (a lower bound: "a second infusion"), ``schedule``, ``repeat``;
+    events: ``patients`` (patients with the event), ``events``, ``none``.
+    """
+
+    value: int
+    start: int
+    end: int
+    text: str
+    role: str = "unspecified"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "twelfth": 12,
+}  # fmt: skip
+_U = "|".join(sorted(_UNITS, key=len, reverse=True))
+_T = "|".join(_TENS)
+_BELOW_100 = rf"(?:(?:{_T})(?:[\s-](?:{_U}))?|(?:{_U}))"
+_WORD_NUMBER = rf"(?:(?:{_U}|a)\s+hundred(?:\s+(?:and\s+)?{_BELOW_100})?|{_BELOW_100})"
+# Digits: no decimals (a count is whole), thousands separators only in groups of three.
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?![.,]\d|\d)"
+# Words that make the number after them a label, not a count ("phase 2 patients").
+_LABEL_BEFORE = (
+    r"(?<!phase )(?<!Phase )(?<!grade )(?<!Grade )(?<!type )(?<!Type )(?<!stage )(?<!Stage )"
+    r"(?<!day )(?<!Day )(?<!week )(?<!month )(?<!cohort )(?<!Cohort )(?<!group )(?<!Group )"
+    r"(?<!arm )(?<!visit )(?<!level )(?<![Ll]evel )(?<!CD)(?<!IL-)"
+)
+# Ratios ("1:1", "2:1") and ranges are not counts either.
+_NUMBER = (
+    rf"{_LABEL_BEFORE}(?<![\w.,\-–/^(±:])(?:{_DIGITS}(?!\s?:\s?\d|\s?%)|{_WORD_NUMBER}(?![\w-]))"
+)
+_NUMBER_RE = re.compile(_NUMBER, re.IGNORECASE)
+
+
+def word_to_int(words: str) -> int | None:
+    """An English number written in words (up to the hundreds) or digits, as an int.
+
+    >>> word_to_int("twenty-four"), word_to_int("One hundred and twelve"), word_to_int("1,200")
+    (24, 112, 1200)
+    """
+    w = words.strip().lower().replace(",", "")
+    if w.isdigit():
+        return int(w)
+    total = 0
+    current = 0
+    for part in re.split(r"[\s-]+", w):
+        if part == "and":
+            continue
+        if part == "a":
+            current = 1
+        elif part in _UNITS:
+            current += _UNITS[part]
+        elif part in _TENS:
+            current += _TENS[part]
+        elif part == "hundred":
+            current = (current or 1) * 100
+        else:
+            return None
+    return total + current
+
+
+# --- shared vocabulary -----------------------------------------------------------------------
+
+_PERSON = (
+    r"(?:patients?|participants?|subjects?|children|child|adults?|individuals?|volunteers?"
+    r"|cases|infants?|neonates?|newborns?|men|women|persons|people|recipients?|pts|boys|girls"
+    r"|adolescents?|elderly|controls|survivors|enrollees|males|females)"
+)
+# Modifiers allowed between number and person noun; a stop word ends the run, so that
+# "3 of 20 patients" is not 3 patients and "45 years patients" never matches.
+_STOP = (
+    r"(?!(?:of|and|or|in|with|were|was|to|for|at|from|by|the|years?|months?|weeks?|days?"
+    r"|hours?|mg|ml|cells?|MSCs?|doses?|infusions?|times)(?![\w-]))"
+)
+_MODS = rf"(?:{_STOP}[A-Za-z(][\w'’+/-]*\)?\s+){{0,3}}?"
+_MSC_CUE = re.compile(
+    r"MSC|mesenchymal|stromal|stem\s+cells?|SCs\b|cell\s+therapy|cells|active|treatment\s+group"
+    r"|intervention|experimental",
+    re.IGNORECASE,
+)
+_CONTROL_CUE = re.compile(
+    r"placebo|control|sham|saline|vehicle|standard(?:\s+of)?\s+care|conventional|usual\s+care"
+    r"|no\s+treatment|untreated|best\s+supportive|comparator",
+    re.IGNORECASE,
+)
+# What may stand between the counted noun and its verb: "(15%)", "with knee osteoarthritis".
+_LEAD = (
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:(?:with|from|aged|suffering\s+from)\s+[^,;.()]{0,50}?\s+)?"
+    r"(?:in\s+the\s+[\w' -]{0,30}?(?:group|arm|cohort)\s+)?"
+)
+_ENROLL = re.compile(
+    _LEAD + r"(?:who\s+)?(?:were|was|had\s+been|have\s+been)\s+(?:\w+\s+)?"
+    r"(?:enrolled|recruited|included|screened|randomi[sz]ed|registered|assigned|allocated"
+    r"|studied|eligible)"
+    r"|" + _LEAD + r"(?:entered|participated|met)",
+    re.IGNORECASE,
+)
+_TREATED_VERB = re.compile(
+    _LEAD + r"(?:who\s+)?(?:received|were\s+(?:\w+\s+)?(?:treated|infused|given"
+    r"|transplanted|injected|administered|randomi[sz]ed\s+to|assigned\s+to|allocated\s+to)"
+    r"|underwent|got)\b",
+    re.IGNORECASE,
+)
+_COMPLETED = re.compile(_LEAD + r"(?:completed|finished)\b", re.IGNORECASE)
+_EVENT_VERB = re.compile(
+    _LEAD + r"(?:died|developed|experienced|suffered|had\s+(?:an?\s+)?\w+"
+    r"|reported|presented|showed|withdrew|dropped|discontinued|were\s+lost|were\s+excluded)",
+    re.IGNORECASE,
+)
+_TOTAL_BEFORE = re.compile(
+    r"(?:a\s+total\s+of|in\s+total|overall|altogether|total\s+of|\b[Oo]f\s+(?:the|all)"
+    r"|\b[Aa]ll)\s*$",
+    re.IGNORECASE,
+)
+_TREATED_BEFORE = re.compile(
+    r"(?:infused|administered|given|transplanted|injected|treated|delivered|used)\s+"
+    r"(?:\w+\s+){0,3}?(?:in|into|to|for)\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[])|\n")
+
+
+def _clause_after(text: str, end: int, limit: int = 70) -> str:
+    """Text after a span up to the next sentence or clause break (what the count does)."""
+    tail = text[end : end + limit]
+    cut = re.search(r"[.;]\s|\s(?:and|but|while|whereas)\s+(?:\d|[a-z]+\s+(?:received|were))", tail)
+    return tail[: cut.start()] if cut else tail
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, pos):
+        start = m.end()
+    return start
+
+
+def _arm_of(phrase: str) -> str | None:
+    """``msc_arm`` or ``control_arm`` from the words naming a group, or None."""
+    control = _CONTROL_CUE.search(phrase)
+    msc = _MSC_CUE.search(phrase)
+    if control and (not msc or control.start() < msc.start()):
+        return "control_arm"
+    if msc:
+        return "msc_arm"
+    return None
+
+
+# --- patients --------------------------------------------------------------------------------
+
+_PATIENTS_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?P<mods>{_MODS}){_PERSON}\b(?![-–])", re.IGNORECASE
+)
+# "(n = 12)", "n=12", "(N = 12)"
+_N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<num>\d+)(?![.,]\d|\d)\)?")
+# "8 received MSCs", "4 placebo", "10 to the MSC group", "4 were given saline"
+_ARM_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?:(?:were\s+)?(?:received|given|treated\s+with|assigned\s+to"
+    rf"|allocated\s+to|randomi[sz]ed\s+to)\s+|to\s+(?:the\s+)?|in\s+the\s+|got\s+)?"
+    r"(?P<arm>(?:(?:an?|the)\s+)?[\w'-]*(?:MSCs?|mesenchymal|placebo|saline|controls?|sham"
+    r"|vehicle|standard|conventional|usual|stem\s+cells?)[\w'-]*"
+    r"(?:\s+(?:of\s+)?care|\s+(?:treatment|therapy|medical\s+therapy))?)",
+    re.IGNORECASE,
+)
+
+
+def parse_n_patients(text: str) -> list[CountMention]:
+    """Patient counts in ``text`` with their roles, in reading order.
+
+    ``msc_arm`` when the words around say the patients got MSCs ("8 received MSCs", "MSCs
+    were infused in 15 children", "MSC group (n = 8)"), ``control_arm`` for placebo or
+    control, ``enrolled`` for "were enrolled/randomized", ``total`` after "a total of",
+    ``completed`` for completers, ``event`` for patients counted by what happened to them
+    ("two patients died"), else ``unspecified`` (or ``group`` for a bare ``n =``). A total
+    or enrolled count whose clause names a control arm gets the suffix ``_controlled``
+    ("40 patients were randomized to MSCs or placebo": ``enrolled_controlled``).
+    """
+    found: list[CountMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(value: int | None, start: int, end: int, role: str) -> None:
+        if value is None or any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(CountMention(value, start, end, text[start:end], role))
+
+    for m in _PATIENTS_RE.finditer(text):
+        if _is_breakdown(text, m):
+            continue
+        add(word_to_int(m.group("num")), m.start(), m.end(), _patient_role(text, m))
+    for m in _N_EQUALS_RE.finditer(text):
+        label = text[max(_sentence_start(text, m.start()), m.start() - 40) : m.start()]
+        # The label is the group name right before "(n = ...)": the nearest cue wins.
+        label = re.split(r"[,;]|\band\b|\bor\b|\bvs\.?|\bversus\b", label)[-1]
+        role = _arm_of(label) or ("total" if re.search(r"total|all", label, re.I) else "group")
+        add(int(m.group("num")), m.start(), m.end(), role)
+    for m in _ARM_RE.finditer(text):
+        arm = _arm_of(m.group("arm"))
+        if arm is not None:
+            add(word_to_int(m.group("num")), m.start(), m.end(), arm)
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _is_breakdown(text: str, m: re.Match[str]) -> bool:
+    """A sex split inside brackets ("7 patients (4 men, 3 women)") restates a count."""
+    opened = text.rfind("(", 0, m.start())
+    inside = opened != -1 and ")" not in text[opened : m.start()]
+    return inside and bool(re.search(r"(?:men|women|boys|girls|males|females)$", m.group()))
+
+
+def _patient_role(text: str, m: re.Match[str]) -> str:
+    after = _clause_after(text, m.end())
+    before = text[max(_sentence_start(text, m.start()), m.start() - 60) : m.start()]
+    mods = m.group("mods")
+    arm = _arm_of(mods) if mods else None
+    if arm is not None:
+        return arm
+    if _EVENT_VERB.match(after):
+        return "event"
+    if _COMPLETED.match(after):
+        return "completed"
+    # A total split between MSCs and a control ("randomized 1:1 to MSCs or placebo") is not
+    # the number treated with MSCs; choose_n_patients needs the control arm to use it.
+    controlled = "_controlled" if _CONTROL_CUE.search(after) else ""
+    if _TOTAL_BEFORE.search(before):
+        return "total" + controlled
+    if _ENROLL.match(after):
+        return "enrolled" + controlled
+    if _TREATED_VERB.match(after):
+        return _arm_of(after) or "unspecified"
+    if _TREATED_BEFORE.search(before):
+        return _arm_of(before) or "unspecified"
+    # "in the MSC group, 10 patients ..." / "10 patients in the placebo group"
+    group_after = re.match(r"^\s*(?:in|of)\s+the\s+([\w' -]{0,30}?)(?:group|arm|cohort)", after)
+    if group_after:
+        return _arm_of(group_after.group(1)) or "unspecified"
+    return "unspecified"
+
+
+def choose_n_patients(mentions: Sequence[CountMention]) -> CountMention | None:
+    """The codebook's ``n_patients`` (patients who received MSCs) from the mentions.
+
+    The largest ``msc_arm`` count wins (the same arm is often restated in Results). Without
+    one, a trial with a control arm gives total/enrolled minus the control arm (role
+    ``msc_arm_derived``, span of the total), or None when the control arm's size is not
+    stated; a study without a control arm gives its largest total/enrolled/treated count.
+    Event, completer and control counts never stand in.
+
+    >>> choose_n_patients([]) is None
+    True
+    """
+    msc = [c for c in mentions if c.role == "msc_arm"]
+    if msc:
+        return max(msc, key=lambda c: c.value)
+    controls = [c for c in mentions if c.role == "control_arm"]
+    totals = [c for c in mentions if c.role.startswith(("total", "enrolled"))]
+    if controls or any(c.role.endswith("_controlled") for c in totals):
+        if not totals:
+            return None
+        total = max(totals, key=lambda c: c.value)
+        if not controls:
+            return None
+        rest = total.value - max(c.value for c in controls)
+        if rest <= 0:
+            return None
+        return CountMention(rest, total.start, total.end, total.text, "msc_arm_derived")
+    pool = totals + [c for c in mentions if c.role in ("unspecified", "group")]
+    return max(pool, key=lambda c: c.value) if pool else None
+
+
+# --- infusions -------------------------------------------------------------------------------
+
+_ADMIN = (
+    r"(?:infusions?|injections?|doses?|administrations?|transplantations?|transplants?"
+    r"|transfusions?|applications?|instillations?|treatments?|courses?)"
+)
+# Words between the number and the noun that make it something else than "N infusions":
+# dose levels or cohorts, escalating or different doses (each patient got one of them).
+_NOT_REPEATS = (
+    r"(?!(?:different|escalating|increasing|ascending|dose|separate\s+dose|levels?|cohorts?"
+    r"|groups?)\b)"
+)
+_ADJ = rf"(?:{_NOT_REPEATS}{_STOP}[a-z][\w-]*\s+){{0,2}}?"
+_INFUSIONS_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+{_ADJ}{_ADMIN}(?![\w-])(?!\s+(?:levels?|cohorts?|groups?|arms?))",
+    re.IGNORECASE,
+)
+_SINGLE_RE = re.compile(
+    rf"\b(?:a\s+|one\s+)?single[\s-]+{_ADJ}{_ADMIN}(?![\w-])(?!\s+(?:levels?|cohorts?|groups?))",
+    re.IGNORECASE,
+)
+_ORDINAL_RE = re.compile(
+    rf"\b(?:a|the)\s+(?P<ord>{'|'.join(_ORDINALS)}|\d(?:st|nd|rd|th))\s+{_ADJ}{_ADMIN}\b",
+    re.IGNORECASE,
+)
+_TIMES = rf"(?:once|twice|thrice|(?P<times>{_NUMBER})\s+times)"
+_PERIOD = r"(?P<per>day|week|month)s?"
+_INTERVAL = (
+    rf"(?:(?:{_TIMES}\s+)?(?:(?P<ly>daily|weekly|monthly)|(?:a|per|each|every)\s+{_PERIOD}"
+    rf"|every\s+(?P<every>{_NUMBER})\s+(?P<eper>day|week|month)s?))"
+)
+_SCHEDULE_RE = re.compile(
+    rf"(?P<freq>{_INTERVAL})\s+for\s+(?:(?:a\s+total\s+of|up\s+to)\s+)?"
+    rf"(?P<dur>{_NUMBER})\s+(?P<dunit>day|week|month)s?\b",
+    re.IGNORECASE,
+)
+_REPEAT_RE = re.compile(
+    rf"\brepeated\s+(?:(?P<rtimes>once|twice|thrice|(?P<rn>{_NUMBER})\s+times)"
+    rf"|(?:\w+\s+)?(?:at|on|after|in)\s+(?:(?:days?|weeks?|months?)\s+)?"
+    rf"(?P<list>(?:\d+|{_WORD_NUMBER})(?:\s*(?:,|and|or)\s*(?:and\s+)?\d+)*))",
+    re.IGNORECASE,
+)
+_AT_TIMES_RE = re.compile(
+    r"(?:infus\w*|inject\w*|administer\w*|given|received|transplant\w*|deliver\w*)\b"
+    r"[^.;]{0,30}?\b(?:on|at)\s+(?:days?|weeks?|months?)\s+"
+    r"(?P<list>\d+(?:\s*(?:,|and)\s*(?:and\s+)?\d+)+)",
+    re.IGNORECASE,
+)
+_VERB_TIMES_RE = re.compile(
+    rf"\b(?:infused|injected|administered|given|transplanted|delivered|applied|received)\s+"
+    rf"(?:\w+\s+){{0,2}}?(?P<t>{_TIMES})(?!\s+(?:a|per|daily|weekly|monthly|every)\b)",
+    re.IGNORECASE,
+)
+_TIMES_INTERVAL_RE = re.compile(
+    rf"\b(?P<t>{_TIMES})\s+(?:at|with|in)\s+(?:an?\s+)?(?:[\w-]+\s+)?intervals?\b",
+    re.IGNORECASE,
+)
+_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def _times_value(m: re.Match[str], group: str = "t") -> int | None:
+    word = m.group(group).lower()
+    if word.startswith("once"):
+        return 1
+    if word.startswith("twice"):
+        return 2
+    if word.startswith("thrice"):
+        return 3
+    return word_to_int(re.sub(r"\s+times$", "", word))
+
+
+def _schedule_count(m: re.Match[str]) -> int | None:
+    """Administrations in "once weekly for 4 weeks" style schedules, when units agree."""
+    freq = m.group("freq").lower()
+    times = 1
+    if freq.startswith("twice"):
+        times = 2
+    elif freq.startswith("thrice"):
+        times = 3
+    elif m.group("times"):
+        times = word_to_int(m.group("times")) or 0
+    if m.group("ly"):
+        per, every = m.group("ly")[:-2].replace("dai", "day"), 1
+    elif m.group("per"):
+        per, every = m.group("per").lower(), 1
+    elif m.group("eper"):
+        per, every = m.group("eper").lower(), word_to_int(m.group("every")) or 0
+    else:  # "twice for 2 weeks": not a rate
+        return None
+    duration = word_to_int(m.group("dur"))
+    dunit = m.group("dunit").lower()
+    if not duration or not every:
+        return None
+    if per == dunit:
+        span = duration
+    elif {per, dunit} == {"day", "week"}:
+        # Days and weeks convert exactly; months do not (4.3 weeks), so those are left out.
+        span = duration * _DAYS[dunit] // _DAYS[per]
+    else:
+        return None
+    if span % every:
+        return None
+    return times * (span // every)
+
+
+def parse_n_infusions(text: str) -> list[CountMention]:
+    """Statements of how many administrations each patient got, in reading order.
+
+    "two infusions" (``count``), "a single injection" (``single``), "a second infusion"
+    (``ordinal``: at least that many), "once weekly for 4 weeks" / "monthly for 6 months"
+    (``schedule``: rate x duration), "repeated at day 7" (``repeat``: 1 + the times listed),
+    "infused on days 0, 7 and 14" and "given three times at 4-week intervals". Dose levels
+    ("three dose levels", "two different doses") are not repeats and are left out.
+    """
+    found: list[CountMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(value: int | None, start: int, end: int, role: str) -> None:
+        if not value or any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(CountMention(value, start, end, text[start:end], role))
+
+    for m in _SCHEDULE_RE.finditer(text):
+        add(_schedule_count(m), m.start(), m.end(), "schedule")
+    for m in _REPEAT_RE.finditer(text):
+        if m.group("rtimes"):
+            n = _times_value(m, "rtimes")
+            add(None if n is None else n + 1, m.start(), m.end(), "repeat")
+        else:
+            items = re.findall(r"\d+|[a-z]+(?:[\s-][a-z]+)*", m.group("list"))
+            items = [i for i in items if i.lower() not in ("and", "or")]
+            add(1 + len(items), m.start(), m.end(), "repeat")
+    for m in _AT_TIMES_RE.finditer(text):
+        add(len(re.findall(r"\d+", m.group("list"))), m.start("list"), m.end(), "schedule")
+    for m in _TIMES_INTERVAL_RE.finditer(text):
+        add(_times_value(m), m.start(), m.end(), "count")
+    for m in _VERB_TIMES_RE.finditer(text):
+        add(_times_value(m), m.start("t"), m.end(), "count")
+    for m in _SINGLE_RE.finditer(text):
+        add(1, m.start(), m.end(), "single")
+    for m in _ORDINAL_RE.finditer(text):
+        o = m.group("ord").lower()
+        add(_ORDINALS.get(o) or int(re.sub(r"\D", "", o)), m.start(), m.end(), "ordinal")
+    for m in _INFUSIONS_RE.finditer(text):
+        n = word_to_int(m.group("num"))
+        # "2 infusion centres": a singular noun after a number above one is a modifier.
+        if n != 1 and not m.group().lower().endswith("s"):
+            continue
+        add(n, m.start(), m.end(), "count")
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def choose_n_infusions(mentions: Iterable[CountMention]) -> CountMention | None:
+    """The codebook's ``n_infusions``: the largest count stated (arms may differ)."""
+    pool = list(mentions)
+    return max(pool, key=lambda c: c.value) if pool else None
+
+
+# --- adverse-event counts --------------------------------------------------------------------
+
+_EVENT_NOUN = (
+    r"(?:(?:serious\s+|severe\s+|non-?serious\s+|treatment-related\s+|adverse\s+)*"
+    r"(?:SAEs?|AEs?|TEAEs?|adverse\s+(?:events?|reactions?|effects?)|deaths?|fatalit(?:y|ies)"
+    r"|events?|episodes?|cases?\s+of|complications?|infections?|reactions?))"
+)
+_EVENT_PATIENTS_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s+)?(?:of\s+(?:the\s+)?"
+    rf"(?:{_NUMBER})\s+)?(?P<mods>{_MODS}){_PERSON}\b"
+    r"(?:\s*\([^)]{0,30}\))?(?=\s+(?:who\s+)?(?:had|have|has|died|developed|experienced"
+    r"|suffered|reported|presented|showed|required|were\s+hospitali[sz]ed|complained))",
+    re.IGNORECASE,
+)
+_EVENT_COUNT_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s+)?(?:{_MODS}){_EVENT_NOUN}"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+_EVENT_IN_RE = re.compile(
+    rf"\b(?:occurred|observed|reported|seen|noted|developed|recorded|documented|found)\s+in\s+"
+    rf"(?:only\s+)?(?P<num>{_NUMBER})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?"
+    rf"(?:\s+(?:of\s+(?:the\s+)?)?(?:{_NUMBER}))?\s*(?:{_MODS}{_PERSON})?",
+    re.IGNORECASE,
+)
+_NONE_RE = re.compile(
+    rf"\b(?:no|none\s+of\s+the|zero|neither\s+of\s+the)\s+(?:{_MODS})?(?:{_EVENT_NOUN}|{_PERSON})"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def parse_event_counts(text: str) -> list[CountMention]:
+    """Counts of adverse events or of patients with them in one sentence, in reading order.
+
+    "three patients (15%) developed fever" -> 3 (``patients``); "2 SAEs", "one death" ->
+    (``events``); "fever occurred in 3 of 20 patients" -> 3 (``patients``); "no deaths",
+    "none of the patients" -> 0 (``none``). Percentages, denominators and grades are skipped.
+    """
+    found: list[CountMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(value: int | None, start: int, end: int, role: str) -> None:
+        if value is None or any(s < end and start < e for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(CountMention(value, start, end, text[start:end], role))
+
+    for m in _NONE_RE.finditer(text):
+        add(0, m.start(), m.end(), "none")
+    for m in _EVENT_PATIENTS_RE.finditer(text):
+        add(word_to_int(m.group("num")), m.start(), m.end(), "patients")
+    for m in _EVENT_IN_RE.finditer(text):
+        add(word_to_int(m.group("num")), m.start("num"), m.end(), "patients")
+    for m in _EVENT_COUNT_RE.finditer(text):
+        add(word_to_int(m.group("num")), m.start(), m.end(), "events")
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def parse_event_count(text: str) -> int | None:
+    """The first adverse-event count in a sentence (0 for "no ..."), or None.
+
+    >>> parse_event_count("Two SAEs occurred, neither related to the cells.")
+    2
+    """
+    mentions = parse_event_counts(text)
+    return mentions[0].value if mentions else None

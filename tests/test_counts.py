@@ -1,0 +1,262 @@
+"""Counts: patients treated (with roles), infusions per patient, patients with an event."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from msc_mine.extract.counts import (
+    CountMention,
+    choose_n_infusions,
+    choose_n_patients,
+    parse_event_count,
+    parse_event_counts,
+    parse_n_infusions,
+    parse_n_patients,
+    word_to_int,
+)
+
+# (sentence, [(value, role), ...]); our own sentences in the style of trial abstracts.
+PATIENTS: list[tuple[str, list[tuple[int, str]]]] = [
+    ("Twenty patients received MSCs intravenously.", [(20, "msc_arm")]),
+    ("Patients (n = 12) received MSCs.", [(12, "group")]),
+    (
+        "12 patients were enrolled; 8 received MSCs and 4 placebo.",
+        [(12, "enrolled"), (8, "msc_arm"), (4, "control_arm")],
+    ),
+    ("MSCs were infused in 15 children with cerebral palsy.", [(15, "msc_arm")]),
+    ("A total of 36 participants were randomized.", [(36, "total")]),
+    ("One hundred and twelve patients were screened.", [(112, "enrolled")]),
+    ("Twenty-four adults with ARDS were enrolled.", [(24, "enrolled")]),
+    ("Thirty consecutive patients with knee osteoarthritis were included.", [(30, "enrolled")]),
+    (
+        "The MSC group (n = 10) and the placebo group (n = 5) were compared.",
+        [(10, "msc_arm"), (5, "control_arm")],
+    ),
+    (
+        "They were randomized to MSCs (n = 20) or placebo (n = 10).",
+        [(20, "msc_arm"), (10, "control_arm")],
+    ),
+    (
+        "Ten MSC-treated patients and ten placebo-treated patients were compared.",
+        [(10, "msc_arm"), (10, "control_arm")],
+    ),
+    ("Two patients died of sepsis.", [(2, "event")]),
+    ("Nine patients completed the 12-month follow-up.", [(9, "completed")]),
+    ("At 6 months, 10 patients improved.", [(10, "unspecified")]),
+    ("Forty patients were randomized 1:1 to MSCs or placebo.", [(40, "enrolled_controlled")]),
+    (
+        "Of the 30 patients, 20 received hUC-MSCs and 10 received standard care.",
+        [(30, "total"), (20, "msc_arm"), (10, "control_arm")],
+    ),
+    ("Eight healthy volunteers were recruited.", [(8, "enrolled")]),
+    ("We treated 6 women with premature ovarian failure.", [(6, "unspecified")]),
+    ("UC-MSCs were administered to 18 patients with lupus.", [(18, "msc_arm")]),
+    ("In all, 1,200 patients were screened.", [(1200, "enrolled")]),
+    ("Fifty-five subjects were allocated to two arms.", [(55, "enrolled")]),
+    ("Seven patients (4 men, 3 women) received BM-MSCs.", [(7, "msc_arm")]),
+    ("Five patients in the placebo group had fever.", [(5, "event")]),
+    ("Eleven patients in the MSC group improved.", [(11, "msc_arm")]),
+    ("The cohort comprised 210 participants.", [(210, "unspecified")]),
+]
+
+# Numbers that are not patient counts.
+NOT_PATIENTS = [
+    "Patients aged 45 years received MSCs.",
+    "A 45-year-old patient received MSCs.",
+    "In 2019, patients were enrolled.",
+    "Fever occurred in 20% of patients.",
+    "Phase 2 patients were excluded.",
+    "Type 2 diabetic patients received MSCs.",
+    "MSCs (1 × 10(6) cells/kg) were infused on day 0.",
+    "The p value was 0.03 for patients on MSCs.",
+    "Patients were followed for 12 months.",
+    "Grade 3 patients were not included.",
+    "IL-6 fell in treated patients.",
+    "The mean age was 54.2 years in patients.",
+    "Cohort 2 patients received the higher dose.",
+    "CD34 patients were none.",
+]
+
+INFUSIONS: list[tuple[str, list[tuple[int, str]]]] = [
+    ("Patients received two infusions of MSCs.", [(2, "count")]),
+    ("A second infusion was given at week 4.", [(2, "ordinal")]),
+    ("Three doses at 4-week intervals were given.", [(3, "count")]),
+    ("A single infusion of 1 × 10(6) cells/kg was given.", [(1, "single")]),
+    ("MSCs were infused once weekly for 4 weeks.", [(4, "schedule")]),
+    ("The infusion was repeated at day 7.", [(2, "repeat")]),
+    ("MSCs were given monthly for 6 months.", [(6, "schedule")]),
+    ("Cells were infused on days 0, 7 and 14.", [(3, "schedule")]),
+    ("The infusion was repeated at weeks 4 and 8.", [(3, "repeat")]),
+    ("MSCs were administered three times at 4-week intervals.", [(3, "count")]),
+    ("MSCs were infused twice, one week apart.", [(2, "count")]),
+    ("MSCs were given twice weekly for 2 weeks.", [(4, "schedule")]),
+    ("MSCs were given every 2 weeks for 8 weeks.", [(4, "schedule")]),
+    ("Patients received a single-dose of MSCs.", [(1, "single")]),
+    ("Each patient received 4 intravenous infusions.", [(4, "count")]),
+    ("Cells were given daily for 5 days.", [(5, "schedule")]),
+    ("MSCs were given once a week for 3 weeks.", [(3, "schedule")]),
+    ("A third injection followed at month 6.", [(3, "ordinal")]),
+    ("The treatment was repeated once after 3 months.", [(2, "repeat")]),
+    ("Patients had 2 transplantations of UC-MSCs.", [(2, "count")]),
+    ("MSCs were given weekly for 2 months.", []),  # weeks vs months do not convert exactly
+]
+
+NOT_INFUSIONS = [
+    "Three dose levels were tested.",
+    "Patients received two different doses.",
+    "Follow-up lasted 12 months.",
+    "Infusion-related reactions occurred in 3 patients.",
+    "Two dose cohorts of three patients each were enrolled.",
+    "The study tested three escalating doses.",
+    "The 2 infusion centres recruited patients.",
+    "Blood was drawn 3 times a day.",
+]
+
+EVENTS: list[tuple[str, int | None]] = [
+    ("Three patients (15%) developed fever.", 3),
+    ("2 SAEs were reported.", 2),
+    ("One death occurred.", 1),
+    ("No deaths occurred.", 0),
+    ("None of the patients developed infection.", 0),
+    ("Fever occurred in 3 of 20 patients.", 3),
+    ("There were no serious adverse events.", 0),
+    ("Two patients died.", 2),
+    ("One patient had a pulmonary embolism.", 1),
+    ("Headache was reported in two patients.", 2),
+    ("Four SAEs occurred during follow-up.", 4),
+    ("Eleven adverse events were recorded.", 11),
+    ("Transient fever was observed in 5 (25%) patients.", 5),
+    ("Five of the 20 patients experienced headache.", 5),
+    ("Two cases of pneumonia were seen.", 2),
+    ("Grade 3 adverse events were absent.", None),
+    ("P < 0.05 for 12 months.", None),
+    ("The infusion was well tolerated by 20 patients aged 40 years.", None),
+    ("Fever occurred in 20% of patients.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PATIENTS)
+def test_patients(text: str, expected: list[tuple[int, str]]) -> None:
+    assert [(c.value, c.role) for c in parse_n_patients(text)] == expected
+
+
+@pytest.mark.parametrize("text", NOT_PATIENTS)
+def test_not_patients(text: str) -> None:
+    assert parse_n_patients(text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), INFUSIONS)
+def test_infusions(text: str, expected: list[tuple[int, str]]) -> None:
+    assert [(c.value, c.role) for c in parse_n_infusions(text)] == expected
+
+
+@pytest.mark.parametrize("text", NOT_INFUSIONS)
+def test_not_infusions(text: str) -> None:
+    assert parse_n_infusions(text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), EVENTS)
+def test_event_count(text: str, expected: int | None) -> None:
+    assert parse_event_count(text) == expected
+
+
+def test_event_counts_keep_patients_and_events_apart() -> None:
+    text = "Four SAEs occurred in 3 patients."
+    assert [(c.value, c.role) for c in parse_event_counts(text)] == [
+        (4, "events"),
+        (3, "patients"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 patients were enrolled; 8 received MSCs and 4 placebo.", 8),
+        ("A total of 36 participants were enrolled and 12 received placebo.", 24),
+        ("Forty patients were randomized 1:1 to MSCs or placebo.", None),
+        ("Nine patients were enrolled. Two patients died. Seven patients completed.", 9),
+        ("The MSC group (n = 10) and the placebo group (n = 5) were compared.", 10),
+        ("Two patients died of sepsis.", None),
+        ("", None),
+    ],
+)
+def test_choose_n_patients(text: str, expected: int | None) -> None:
+    chosen = choose_n_patients(parse_n_patients(text))
+    assert (chosen.value if chosen else None) == expected
+
+
+def test_derived_msc_arm_points_at_the_total() -> None:
+    text = "A total of 36 participants were enrolled and 12 received placebo."
+    chosen = choose_n_patients(parse_n_patients(text))
+    assert chosen is not None
+    assert chosen.role == "msc_arm_derived"
+    assert text[chosen.start : chosen.end] == "36 participants"
+
+
+def test_choose_n_infusions_takes_the_largest() -> None:
+    text = "Group A received a single infusion; group B received three infusions."
+    chosen = choose_n_infusions(parse_n_infusions(text))
+    assert chosen is not None
+    assert chosen.value == 3
+    assert choose_n_infusions([]) is None
+
+
+def test_spans_are_evidence() -> None:
+    text = "Overall, MSCs were infused in 15 children; 3 of them received a second infusion."
+    for c in parse_n_patients(text) + parse_n_infusions(text):
+        assert text[c.start : c.end] == c.text
+    assert [c.text for c in parse_n_infusions(text)] == ["a second infusion"]
+
+
+def test_count_mention_default_role() -> None:
+    # The architecture's four-field form still builds a mention.
+    assert CountMention(3, 0, 1, "3").role == "unspecified"
+
+
+_ONES = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+          "seventeen", "eighteen", "nineteen"]  # fmt: skip
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _spell(n: int) -> str:
+    """Our own reference speller, to check the parser against."""
+    parts = []
+    if n >= 100:
+        parts.append(_ONES[n // 100] + " hundred")
+        n %= 100
+        if n:
+            parts.append("and")
+    if 10 <= n < 20:
+        parts.append(_TEENS[n - 10])
+    elif n >= 20:
+        parts.append(_TENS[n // 10] + ("-" + _ONES[n % 10] if n % 10 else ""))
+    elif n:
+        parts.append(_ONES[n])
+    return " ".join(parts)
+
+
+@given(st.integers(min_value=1, max_value=999))
+def test_word_numbers_round_trip(n: int) -> None:
+    words = _spell(n)
+    assert word_to_int(words) == n
+    text = f"{words.capitalize()} patients were enrolled."
+    assert [(c.value, c.role) for c in parse_n_patients(text)] == [(n, "enrolled")]
+
+
+@given(
+    n=st.integers(min_value=2, max_value=12),
+    unit=st.sampled_from(["day", "week", "month"]),
+)
+def test_generated_schedules(n: int, unit: str) -> None:
+    rate = {"day": "daily", "week": "weekly", "month": "monthly"}[unit]
+    text = f"MSCs were infused {rate} for {n} {unit}s."
+    assert [c.value for c in parse_n_infusions(text)] == [n]
+
+
+@given(age=st.integers(min_value=18, max_value=90), n=st.integers(min_value=2, max_value=300))
+def test_ages_are_not_counts(age: int, n: int) -> None:
+    text = f"{n} patients aged {age} years or a {age}-year-old man received MSCs."
+    assert [c.value for c in parse_n_patients(text)] == [n]
