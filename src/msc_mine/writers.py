@@ -69,7 +69,7 @@ def _xlsx_cell(v: Any) -> Any:
 
 
 def _write_parquet(rows: Rows, path: Path, columns: list[str]) -> None:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     arrays = []
