@@ -181,10 +181,10 @@ def _make(pmid_int: int, reason: str, rng: random.Random) -> tuple[Record, Gold]
         else "Mesenchymal Stem Cell Transplantation"
     )
     title = f"{subject[0].upper()}{subject[1:]} in patients with {disease}: {design}"
-    background = (
-        f"Cell therapy is being tested in {disease}. We assessed the safety and "
-        f"efficacy of {subject}."
-    )
+    # Records that report no safety outcome must not mention safety at all: the review's
+    # rules send any safety wording without an SAE statement to the manual-check list.
+    aim = "efficacy" if reason == "no_safety_reporting" else "safety and efficacy"
+    background = f"Cell therapy is being tested in {disease}. We assessed the {aim} of {subject}."
     if reason == "non_iv_route":
         template, route = rng.choice(OTHER_ROUTES)
         method = f"In {design}, {n} patients {template.format(dose=dose, short=short)}."

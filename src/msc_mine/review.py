@@ -31,11 +31,10 @@ One run goes fetch -> parse -> store -> extract -> screen -> export, never back:
 
 from __future__ import annotations
 
-import csv
 import io
-import math
 import time
 import tomllib
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,7 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msc_mine.codebook import LIST_COLUMNS, TABLE_COLUMNS, Decision, Extraction
+from msc_mine.codebook import TABLE_COLUMNS, Decision, Extraction
 from msc_mine.dedup import deduplicate
 from msc_mine.errors import MscMineError, UsageError
 from msc_mine.funnel import Funnel, build_funnel
@@ -65,6 +64,7 @@ TABLE_FILES = ("table.csv", "table.xlsx", "table.parquet")
 # A fixed date for the workbook's properties: openpyxl stamps "now" otherwise, and the
 # table must be byte-identical between identical runs.
 FIXED_DATE = datetime(2000, 1, 1)
+XLSX_CELL_MAX = 32_000
 
 
 @dataclass
@@ -374,21 +374,9 @@ def _row(record: Record, extraction: Extraction, decision: Decision) -> dict[str
     from msc_mine.table import build_row
 
     row = build_row(record, extraction, decision)
-    row["include"] = decision.include
-    row["exclude_reason"] = decision.exclude_reason
+    # The rule id leads, so a reviewer sees which rule to question, then why and on what.
     row["include_evidence"] = include_evidence(decision)
-    return {col: _stable(row.get(col)) for col in TABLE_COLUMNS}
-
-
-def _stable(value: Any) -> Any:
-    # Whole-number floats (doses) print as integers, as the codebook writes them, and NaN
-    # as empty; anything else keeps its type so Parquet gets real numbers.
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return int(value)
-    return value
+    return row
 
 
 def write_outputs(out: Path, rows: list[dict[str, Any]], funnel: Funnel) -> dict[str, Path]:
@@ -411,33 +399,18 @@ def write_outputs(out: Path, rows: list[dict[str, Any]], funnel: Funnel) -> dict
 
 
 def write_table_file(rows: list[dict[str, Any]], path: Path) -> None:
-    """Write rows (codebook columns) deterministically; format by extension."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        _write_csv(rows, path)
-    elif suffix == ".xlsx":
+    """Write rows (codebook columns) deterministically; format by extension.
+
+    CSV and Parquet go through :func:`msc_mine.writers.write_table` (its bytes depend on
+    the rows only); XLSX is written here, because openpyxl stamps the current time into the
+    workbook properties and the zip entries, which would break byte-identical reruns.
+    """
+    from msc_mine.writers import write_table
+
+    if path.suffix.lower() == ".xlsx":
         _write_xlsx(rows, path)
-    elif suffix == ".parquet":
-        _write_parquet(rows, path)
     else:
-        raise UsageError(f"{path}: unknown table format (use .csv, .xlsx or .parquet)")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ";".join(sorted(str(v) for v in value))
-    return str(value)
-
-
-def _write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(TABLE_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in TABLE_COLUMNS])
-    path.write_text(buf.getvalue(), encoding="utf-8")
+        write_table(rows, path, columns=TABLE_COLUMNS)
 
 
 def _write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
@@ -453,24 +426,27 @@ def _write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
     wb.properties.created = FIXED_DATE
     wb.properties.modified = FIXED_DATE
     wb.properties.creator = "msc-mine"
-    # openpyxl stamps the zip entries with the current time; write to memory and re-zip
-    # with a fixed timestamp so the file's bytes depend on the rows only.
+    # openpyxl's save_workbook() overwrites "modified" with the current time; its
+    # ExcelWriter keeps the properties we set. The zip entries get fixed times below.
+    from openpyxl.writer.excel import ExcelWriter
+
     buf = io.BytesIO()
-    wb.save(buf)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
     _rezip_fixed(buf.getvalue(), path)
 
 
 def _xlsx_cell(value: Any) -> Any:
     if value is None:
-        return None
-    if isinstance(value, list | tuple):
-        return ";".join(sorted(str(v) for v in value))
+        return ""
+    if isinstance(value, str) and len(value) > XLSX_CELL_MAX:
+        # Excel refuses longer cells; evidence is cut rather than the file lost.
+        return value[:XLSX_CELL_MAX] + " [...]"
     return value
 
 
 def _rezip_fixed(data: bytes, path: Path) -> None:
-    import zipfile
-
+    """Rewrite a zip with fixed entry times (openpyxl uses the current time)."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as src,
@@ -482,40 +458,6 @@ def _rezip_fixed(data: bytes, path: Path) -> None:
             fixed.external_attr = 0o644 << 16
             dst.writestr(fixed, src.read(info.filename))
     path.write_bytes(out.getvalue())
-
-
-def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
-    columns: dict[str, list[Any]] = {c: [] for c in TABLE_COLUMNS}
-    for row in rows:
-        for c in TABLE_COLUMNS:
-            value = row.get(c)
-            if c in LIST_COLUMNS:
-                if isinstance(value, str):
-                    value = [v for v in value.split(";") if v]
-                value = sorted(str(v) for v in (value or []))
-            columns[c].append(value)
-    arrays = {}
-    for c, values in columns.items():
-        if c in LIST_COLUMNS:
-            arrays[c] = pa.array(values, type=pa.list_(pa.string()))
-        elif all(
-            v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values
-        ) and any(v is not None for v in values):
-            kind = (
-                pa.int64() if all(isinstance(v, int) or v is None for v in values) else pa.float64()
-            )
-            arrays[c] = pa.array(values, type=kind)
-        else:
-            arrays[c] = pa.array(
-                [_cell(v) if v is not None else None for v in values], type=pa.string()
-            )
-    table = pa.table(arrays)
-    # Parquet's footer names the writer ("created_by") but holds no time: the bytes are
-    # stable for a given pyarrow version. Statistics and dictionary pages are deterministic.
-    pq.write_table(table, path, compression="snappy")
 
 
 # -- offline search -----------------------------------------------------------------------
@@ -538,7 +480,8 @@ def search_screened(
     """Screened records in a review database whose ``conditions`` include ``disease``.
 
     Offline: reads the stored extractions and decisions only. ``pipeline_id`` defaults to
-    the review the database belongs to (its folder name, ``outputs/<review>/review.sqlite``).
+    the review the database belongs to (its folder name, ``outputs/<review>/review.sqlite``,
+    else the first pipeline under ``./pipelines`` with decisions in it).
     Rows: pmid, year, title, include, exclude_reason, route, cell_source, dose, sae_status.
     """
     path = Path(db_path)
@@ -546,7 +489,7 @@ def search_screened(
         raise UsageError(f"{path}: no review database (run `msc-mine review` first)")
     name = disease_name(disease)
     with Store(path) as store:
-        decisions = store.load_decisions(pipeline_id or path.parent.name)
+        decisions = _decisions_for(store, path, pipeline_id)
         rows = []
         for key, ex in store.load_extractions().items():
             if name not in ex.conditions.value:
@@ -568,6 +511,24 @@ def search_screened(
             )
     order = {"yes": 0, "maybe": 1, "no": 2}
     return sorted(rows, key=lambda r: (order.get(r["include"], 3), r["pmid"]))
+
+
+def _decisions_for(store: Store, db_path: Path, pipeline_id: str | None) -> dict[str, Decision]:
+    if pipeline_id:
+        return store.load_decisions(pipeline_id)
+    # The store cannot list the pipelines it holds decisions for; try the review the
+    # database's folder is named after, then the pipelines of the current project.
+    candidates = [db_path.parent.name]
+    for toml_path in sorted(Path("pipelines").glob("*.toml")):
+        try:
+            candidates.append(str(tomllib.loads(toml_path.read_text("utf-8"))["review"]["id"]))
+        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+            continue
+    for candidate in candidates:
+        found = store.load_decisions(candidate)
+        if found:
+            return found
+    return {}
 
 
 def format_dose(low: float | None, high: float | None, unit: str) -> str:
