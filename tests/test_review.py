@@ -188,9 +188,12 @@ def test_a_new_extractor_version_re_extracts_everything(
 
 
 def test_offline_search_by_disease(
-    gold_run: ReviewResult, scaled: tuple[list[Path], dict[str, Any]]
+    gold_run: ReviewResult,
+    scaled: tuple[list[Path], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, gold = scaled
+    monkeypatch.chdir(REPO)  # where the project's pipelines/ are
     rows = search_screened(gold_run.db, "SLE", "msc_iv_safety")  # a synonym finds the name
     expected = {k for k, g in gold.items() if g.condition == "systemic lupus erythematosus"}
     assert {r["pmid"] for r in rows} == expected and rows
