@@ -29,7 +29,6 @@ extraction made under another version is stale, so editing a lexicon re-extracts
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +39,7 @@ from msc_mine.codebook import Extraction, Value
 from msc_mine.extract.allo_auto import extract_allo_auto
 from msc_mine.extract.conditions import extract_conditions
 from msc_mine.extract.cues import extract_cues
+from msc_mine.extract.design import classify_design, classify_phase
 from msc_mine.extract.dosing import extract_dosing
 from msc_mine.extract.parsed import ParsedRecord, parse_doc, record_text
 from msc_mine.extract.route import extract_route
@@ -72,21 +72,23 @@ def _code_hash() -> str:
 
 EXTRACTOR_VERSION = f"{CODE_VERSION}+lex.{lexicon_hash()[:10]}.code.{_code_hash()[:10]}"
 
+_NO_PATIENTS = frozenset({"animal", "in_vitro", "review", "protocol"})
 _BATCH = 64  # records per nlp.pipe batch and per worker task
 
 
 def _design(parsed: ParsedRecord, ex: Extraction) -> None:
-    """Study design and phase from extract/design.py (the extract-numbers package)."""
-    try:
-        design = importlib.import_module("msc_mine.extract.design")
-    except ImportError:  # design.py not yet merged: keep the codebook defaults
-        return
+    """Study design and phase from :mod:`.design` (publication types, MeSH, text cues)."""
     rec = parsed.record
-    text = "\n".join(s.text for s in parsed.sentences)
-    d = design.classify_design(rec.title, text, rec.publication_types)
-    ex.study_design = Value(d.value, d.evidence) if isinstance(d, Value) else Value(str(d))
-    p = design.classify_phase(rec.title + "\n" + text)
-    ex.phase = Value(p.value, p.evidence) if isinstance(p, Value) else Value(str(p or ""))
+    abstract = rec.abstract_text
+    value, evidence = classify_design(
+        rec.publication_types, [m.descriptor for m in rec.mesh], rec.title, abstract
+    )
+    ex.study_design = Value(value, evidence)
+    phase, phase_ev = classify_phase(rec.publication_types, rec.title + "\n" + abstract)
+    ex.phase = Value(phase, phase_ev)
+    if value in _NO_PATIENTS and ex.n_patients.value is not None:
+        # Animals, dishes and pooled reviews have no "patients given MSCs" of their own.
+        ex.n_patients = Value(None)
 
 
 def extract_parsed(parsed: ParsedRecord) -> Extraction:

@@ -39,7 +39,7 @@ def _about_cells(sent: Sentence) -> bool:
         return True
     if any(t.family in _CELL_FAMILIES for t in sent.terms):
         return True
-    return any(tok.lower_ in ("cells", "cell", "msc", "mscs") for tok in sent.span)
+    return any(tok.lower_.startswith("cell") or "msc" in tok.lower_ for tok in sent.span)
 
 
 def extract_route(parsed: ParsedRecord) -> Value[list[str]]:

@@ -44,7 +44,7 @@ def extract_source(parsed: ParsedRecord) -> Value[list[str]]:
         harvest = sent.has("cue:msc") and any(tok.lower_.startswith(_HARVEST) for tok in sent.span)
         for term in sent.terms:
             if term.family == "source" or (
-                term.family == "tissue" and (harvest or parsed.has_cell_word_near(term))
+                term.family == "tissue" and (harvest or parsed.has_cell_word_near(term, before=6))
             ):
                 found.setdefault(term.value, []).append(sent)
     found = _prefer_study_sections(found)
