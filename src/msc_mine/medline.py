@@ -175,27 +175,37 @@ def record_from_medline(rec: dict[str, Any]) -> Record:
 
 
 def _checked_lines(lines: Iterable[str], name: str) -> Iterator[str]:
-    """Clean lines for ``Bio.Medline`` and stop at the first that is not MEDLINE.
+    """Logical MEDLINE lines for ``Bio.Medline``, checked; stops at the first foreign line.
 
+    Each tag line comes out with its continuation lines already joined by a space:
+    Biopython joins them only for text tags, MH and AD, and splits a wrapped keyword,
+    author or publication type (PubMed wraps every long line) into two list items.
     Biopython takes any line as a tag line; we check, so that a RIS or CSV file given as
     ``.txt`` fails with its line number instead of yielding garbage records.
     """
     lineno = 0
+    pending = ""
     try:
         for lineno, raw in enumerate(lines, start=1):
             line = raw.rstrip("\r\n").rstrip()
             if lineno == 1:
                 line = line.lstrip("\ufeff")
+            if line.startswith(" ") and pending:
+                # Continuation lines are indented six spaces; accept a shorter indent too.
+                pending += " " + line.strip()
+                continue
+            if pending:
+                yield pending + "\n"
+                pending = ""
             if not line:
                 yield "\n"
-            elif line.startswith("      ") or (line.startswith(" ") and lineno > 1):
-                # Continuation lines are indented six spaces; accept a shorter indent too.
-                yield "      " + line.strip() + "\n"
             elif _TAG_LINE.match(line):
                 tag, _, value = line.partition("-")
-                yield f"{tag.strip():<4}- {value.strip()}\n"
+                pending = f"{tag.strip():<4}- {value.strip()}"
             else:
                 raise UsageError(f"{name}, line {lineno}: not MEDLINE format: {line[:60]!r}")
+        if pending:
+            yield pending + "\n"
     except UnicodeDecodeError as exc:
         raise UsageError(f"{name}, line {lineno + 1}: not UTF-8 text ({exc.reason})") from None
 
