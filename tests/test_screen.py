@@ -151,6 +151,12 @@ MAYBES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ),
     ("msc_and_hsc", {}, {"cues": {"hsc": Value(["mononuclear cells"], "BM-MNCs and MSCs.")}}),
     ("route_not_stated", {}, {"route": Value(["not_stated"])}),
+    ("mixed_route", {}, {"route": Value(["intra_arterial", "intravenous"], "IA and IV")}),
+    (
+        "non_conventional_msc",
+        {"abstract": [AbstractSection("", "MAPCs were infused. No serious adverse events.")]},
+        {},
+    ),
     ("sae_unclear", {}, {"sae_status": Value("not_stated")}),
 ]
 
@@ -205,9 +211,10 @@ def test_first_maybe_is_reported_when_several_apply() -> None:
     assert screen(record(), ex, IV).rule_id == "route_not_stated"
 
 
-def test_iv_plus_other_route_is_not_excluded_for_route() -> None:
+def test_iv_plus_other_route_is_a_maybe_not_an_exclusion() -> None:
     ex = extraction(route=Value(["intrathecal", "intravenous"], "IT and IV MSCs"))
-    assert screen(record(), ex, IV).include == "yes"
+    d = screen(record(), ex, IV)
+    assert (d.include, d.rule_id, d.evidence) == ("maybe", "mixed_route", "IT and IV MSCs")
 
 
 def test_decision_keeps_the_evidence_of_the_values_read() -> None:
