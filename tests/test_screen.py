@@ -75,6 +75,17 @@ EXCLUSIONS: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
     ("animal_study", "animal", "preliminary", {}, {"study_design": "animal"}),
     ("animal_study", "animal", "preliminary", {"mesh": [MeshHeading("Animals")]}, {}),
     ("in_vitro_study", "in_vitro", "preliminary", {}, {"study_design": "in_vitro"}),
+    (
+        "lab_study",
+        "in_vitro",
+        "preliminary",
+        {},
+        {
+            "study_design": Value("other"),
+            "route": Value(["not_stated"]),
+            "cues": {"in_vitro": Value(["co-cultured"], "MSCs were co-cultured with T cells.")},
+        },
+    ),
     ("trial_protocol", "protocol", "preliminary", {}, {"study_design": "protocol"}),
     (
         "trial_protocol",
@@ -97,6 +108,13 @@ EXCLUSIONS: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         "eligibility",
         {},
         {"cues": {"msc": None, "hsc": Value(["CD34+ cells"], "CD34+ cells were infused.")}},
+    ),
+    (
+        "hsc_in_title",
+        "hsc",
+        "eligibility",
+        {"title": "Autologous CD34+ cell transplantation in multiple sclerosis"},
+        {"cues": {"hsc": Value(["CD34+"], "CD34+ cells were infused.")}},
     ),
     (
         "genetically_modified",
@@ -228,10 +246,24 @@ def test_decision_keeps_the_evidence_of_the_values_read() -> None:
     assert d.evidence == f"MNCs were given. | {MSC_SENT}"
 
 
-def test_safety_words_send_unclear_sae_reporting_to_manual_check() -> None:
-    rec = record(abstract=[AbstractSection("", "MSC infusion was safe and well tolerated.")])
+def test_adverse_event_wording_without_an_sae_statement_is_a_maybe() -> None:
+    rec = record(abstract=[AbstractSection("", "Adverse events were mild and transient.")])
     d = screen(rec, extraction(sae_status=Value("not_stated")), IV)
     assert (d.include, d.rule_id) == ("maybe", "sae_unclear")
+
+
+def test_safe_and_well_tolerated_alone_defines_no_sae() -> None:
+    rec = record(abstract=[AbstractSection("", "MSC infusion was safe and well tolerated.")])
+    d = screen(rec, extraction(sae_status=Value("not_stated")), IV)
+    assert (d.include, d.exclude_reason) == ("no", "no_safety_reporting")
+
+
+def test_transplant_background_in_gvhd_is_not_an_hsc_doubt() -> None:
+    ex = extraction(
+        conditions=Value(["graft-versus-host disease"], "aGVHD after allogeneic HSCT"),
+        cues={"hsc": Value(["haematopoietic stem cell"], "GVHD after HSCT.")},
+    )
+    assert screen(record(), ex, IV).include == "yes"
 
 
 def cond(table: dict[str, Any]) -> Any:
