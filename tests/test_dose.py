@@ -109,8 +109,6 @@ NOT_DOSES = [
     "A 10 × 10 cm wound was covered.",
     "Cells were seeded at 1 × 10(5) cells/mL.",
     "MSCs were plated at 5,000 cells/cm2.",
-    "The graft contained 5 × 10(6) CD34+ cells/kg besides the MSCs.",
-    "Bone marrow mononuclear cells (2 × 10(8)) were injected.",
     "Platelets were 150 × 10(9)/L before the infusion.",
     "Neutrophils rose to 1.5 × 10(9)/L after the cells were given.",
     "An estimated 2 million people live with multiple sclerosis.",
@@ -126,6 +124,20 @@ NOT_DOSES = [
     "The ratio was 10 × 10 in the grid of cells.",
     "Grade 3 toxicity after infusion of cells was absent.",
     "Viral load fell below 10(3) copies/mL after infusion.",
+]
+
+# Doses of other cells: parsed (a study of those cells states its dose so) but flagged.
+NON_MSC: list[tuple[str, list[tuple[float, float, str, bool]]]] = [
+    ("The graft contained 5 × 10(6) CD34+ cells/kg.", [(5 * M, 5 * M, "cells/kg", True)]),
+    ("Bone marrow mononuclear cells (2 × 10(8)) were injected.", [(2e8, 2e8, "cells", True)]),
+    ("A mean of 2.4 × 10(8) mononuclear cells was infused.", [(2.4e8, 2.4e8, "cells", True)]),
+    ("They got 3.2 × 10(6)/kg CD34+ cells.", [(3.2 * M, 3.2 * M, "cells/kg", True)]),
+    ("SVF with 3 × 10(8) nucleated cells was infused.", [(3e8, 3e8, "cells", True)]),
+    ("The mean number was 5.1 × 10(6) CD133+ cells.", [(5.1 * M, 5.1 * M, "cells", True)]),
+    (
+        "Patients got 3.2 × 10(6)/kg CD34+ cells with UC-MSCs at 1 × 10(6) cells/kg.",
+        [(3.2 * M, 3.2 * M, "cells/kg", True), (M, M, "cells/kg", False)],
+    ),
 ]
 
 TOTALS = [
@@ -153,6 +165,18 @@ def test_parses(text: str, expected: list[tuple[float, float, str]]) -> None:
 @pytest.mark.parametrize("text", NOT_DOSES)
 def test_not_a_dose(text: str) -> None:
     assert parse_doses(text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), NON_MSC)
+def test_other_cells_are_flagged(text: str, expected: list[tuple[float, float, str, bool]]) -> None:
+    assert [(m.low, m.high, m.unit, m.non_msc) for m in parse_doses(text)] == expected
+
+
+def test_summarize_uses_other_cells_only_alone() -> None:
+    mixed = "Patients got 3.2 × 10(6)/kg CD34+ cells with UC-MSCs at 1 × 10(6) cells/kg."
+    assert summarize(parse_doses(mixed)) == (M, M, "cells/kg")
+    alone = "A mean of 2.4 × 10(8) mononuclear cells was infused."
+    assert summarize(parse_doses(alone)) == (2.4e8, 2.4e8, "cells")
 
 
 @pytest.mark.parametrize(("text", "total", "per_infusion"), TOTALS)

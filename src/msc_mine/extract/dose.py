@@ -49,7 +49,10 @@ class DoseMention:
 
     ``per_infusion`` is True when the text ties the figure to one administration ("per
     infusion", "each dose"), False when it is a total, None when the text does not say.
-    ``total`` is True for cumulative figures ("a total of 2 × 10(8) cells").
+    ``total`` is True for cumulative figures ("a total of 2 × 10(8) cells"). ``non_msc`` is
+    True when the cells counted are named as other cells (CD34+, CD133+, mononuclear,
+    nucleated cells): kept, since a study of such cells states its dose that way, but
+    :func:`summarize` takes them only when no other dose is given.
     """
 
     low: float
@@ -60,6 +63,7 @@ class DoseMention:
     text: str
     per_infusion: bool | None
     total: bool
+    non_msc: bool = False
 
 
 # --- the tokens -------------------------------------------------------------------------
@@ -165,7 +169,6 @@ _NOT_CELLS = re.compile(
       | weeks|days|hours|h\b|min|%|/\s*(?:L|m[lL]|[µμu][lL]|mm3|mm²|cm2|well)\b
       | per\s+(?:liter|litre|m[lL]|[µμu][lL]|well)
       | platelets|neutrophils|leukocytes|lymphocytes|copies|reads|genomes|molecules
-      | CD\d+|HSCs?\b|mononuclear|MNCs?\b|nucleated
     )""",
     re.VERBOSE,
 )
@@ -178,6 +181,12 @@ _CONCENTRATION = re.compile(
 _NON_MSC_CELLS = re.compile(
     r"CD\d+|mononuclear|MNCs?\b|nucleated|HSCs?\b|haematopoietic|hematopoietic|\bT[\s-]cells?"
     r"|\bNK\b|lymphocytes|islets?|platelets|red\s+blood|leukocytes|neutrophils|bacteria",
+    re.IGNORECASE,
+)
+# A non-MSC cell noun right after a per-kg figure with no cell noun of its own
+# ("3.2 × 10(6)/kg CD34+ cells").
+_OTHER_CELLS_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:CD\d+|mononuclear|MNCs?\b|nucleated|HSCs?\b|haematopoietic|hematopoietic)",
     re.IGNORECASE,
 )
 # A sentence mentioning cells or dosing lets a bare "2 million" or "× 10^6" be a dose.
@@ -400,10 +409,14 @@ def _as_mention(text: str, group: list[_Quantity], end: int) -> DoseMention | No
     unit_end = unit_m.end() if (has_cells or per_kg or per_person) else end
     if has_cells and not per_kg and _CONCENTRATION.match(text, unit_m.end("cells")):
         return None
-    if has_cells and _NON_MSC_CELLS.search(unit_m.group("cells")):
-        return None
-    if not has_cells and _names_other_cells_before(text, start):
-        return None
+    # Doses of other cells (CD34+, mononuclear) are kept but flagged: a study of those cells
+    # states its dose, while beside MSCs they must not be read as the MSC dose.
+    if has_cells:
+        non_msc = bool(_NON_MSC_CELLS.search(unit_m.group("cells")))
+    else:
+        non_msc = _names_other_cells_before(text, start) or bool(
+            _OTHER_CELLS_AFTER.match(text, unit_end)
+        )
     if not (has_cells or per_kg or per_person):
         if _NOT_CELLS.match(text, end):
             return None
@@ -436,6 +449,7 @@ def _as_mention(text: str, group: list[_Quantity], end: int) -> DoseMention | No
         text=text[start:unit_end],
         per_infusion=per_infusion,
         total=total,
+        non_msc=non_msc,
     )
 
 
@@ -450,14 +464,16 @@ def summarize(
     guess. When the text gives both per-kg and absolute figures, per-kg wins: it is how
     trials prescribe, and the absolute figure is usually derived ("~7 × 10(7) cells"). Low
     and high are the smallest and largest figures of the chosen unit (dose levels, ranges).
+    Doses of other cells named beside the MSCs (``non_msc``) count only when nothing else does.
     With no usable mention the result is ``(None, None, "not_stated")``.
 
     >>> summarize([])
     (None, None, 'not_stated')
     """
-    candidates = [m for m in mentions if not m.total]
+    pool = [m for m in mentions if not m.non_msc] or list(mentions)
+    candidates = [m for m in pool if not m.total]
     if not candidates and (n_infusions is None or n_infusions == 1):
-        candidates = list(mentions)
+        candidates = pool
     if not candidates:
         return None, None, "not_stated"
     unit: DoseUnit = "cells/kg" if any(m.unit == "cells/kg" for m in candidates) else "cells"
