@@ -14,7 +14,9 @@ from msc_mine.extract.source import extract_source
 from msc_mine.records import AbstractSection, MeshHeading, Record
 
 
-def rec(*sections: tuple[str, str], title: str = "A study", mesh: tuple[str, ...] = ()) -> ParsedRecord:
+def rec(
+    *sections: tuple[str, str], title: str = "A study", mesh: tuple[str, ...] = ()
+) -> ParsedRecord:
     return parse_record(
         Record(
             pmid="1",
@@ -38,7 +40,10 @@ def body(text: str, title: str = "A study") -> ParsedRecord:
         ("Patients received 1 x 10(6) MSCs/kg i.v. over 30 minutes.", ["intravenous"]),
         ("MSCs were infused through a peripheral vein.", ["intravenous"]),
         ("The cells were delivered by lumbar puncture.", ["intrathecal"]),
-        ("Each knee received one intra-articular injection of 40 million cells.", ["intra_articular"]),
+        (
+            "Each knee received one intra-articular injection of 40 million cells.",
+            ["intra_articular"],
+        ),
         ("BM-MSCs were injected transendocardially under NOGA guidance.", ["intracardiac"]),
         ("Cells were implanted stereotactically into the putamen.", ["intracerebral"]),
         ("ASCs were injected into the fistula tract.", ["local_injection"]),
@@ -46,7 +51,10 @@ def body(text: str, title: str = "A study") -> ParsedRecord:
             "MSCs were given intrathecally and intravenously in one session.",
             ["intrathecal", "intravenous"],
         ),
-        ("All patients had been treated with intravenous methylprednisolone before MSCs.", ["not_stated"]),
+        (
+            "All patients had been treated with intravenous methylprednisolone before MSCs.",
+            ["not_stated"],
+        ),
         ("Pain improved after the procedure.", ["not_stated"]),
     ],
 )
@@ -171,7 +179,7 @@ def test_cues() -> None:
     )
     cues = extract_cues(p)
     assert "cd34+ cells" in cues["hsc"].value
-    assert cues["cell_derived_product"].value == ["exosomes"]
+    assert cues["cell_derived_product"].value == ["msc-derived exosomes"]
     assert cues["animal"].value == ["rats"]
     assert "transduction" in cues["genetically_modified"].value
     assert cues["hsc"].evidence

@@ -82,7 +82,9 @@ def test_gvhd_not_observed() -> None:
 
 
 def test_control_arm_saes_do_not_count() -> None:
-    s = safety("No SAEs occurred in the MSC arm, whereas two SAEs were recorded in the control arm.")
+    s = safety(
+        "No SAEs occurred in the MSC arm, whereas two SAEs were recorded in the control arm."
+    )
     assert s.sae_status.value == "none_reported" and s.sae_count.value is None
 
 

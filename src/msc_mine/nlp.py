@@ -385,8 +385,9 @@ def apply_context(doc: Doc) -> Doc:
     pre-negation ("no", "without", "none of") negates targets up to
     :data:`NEG_PRE_WINDOW` tokens after it, a post-negation ("was not observed") targets up
     to :data:`NEG_POST_WINDOW` tokens before it, a hedge ("risk of", "to assess") marks
-    later targets as not-an-event, pseudo-triggers ("no significant difference") cancel the
-    triggers they contain, and relatedness phrases apply to the clause, else the sentence.
+    later targets as not-an-event (a ``hedge_post``, "improved", earlier ones),
+    pseudo-triggers ("no significant difference") cancel the triggers they contain, and
+    relatedness phrases apply to the clause, else the sentence.
 
     Own component rather than negspacy: negspacy handles negation only (no relatedness,
     which the codebook needs in AEFinding.relatedness), its scope runs past ';'
@@ -427,7 +428,9 @@ def apply_context(doc: Doc) -> Doc:
                 elif trig.value == "negation_post":
                     if trig.start >= target.end and trig.start - target.end <= NEG_POST_WINDOW:
                         target.negated = True
-                elif trig.value == "hedge" and trig.end <= target.start:
+                elif (trig.value == "hedge" and trig.end <= target.start) or (
+                    trig.value == "hedge_post" and trig.start >= target.end
+                ):
                     target.hedged = True
             target.relatedness = _relatedness(
                 [t for t in s_rel if c0 <= t.start < c1 and not _overlaps(t, target)]

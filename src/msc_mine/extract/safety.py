@@ -26,6 +26,7 @@ if only negated serious/any-AE statements exist, else ``not_stated``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -43,7 +44,7 @@ _NO_EVENTS = frozenset({"TITLE", "BACKGROUND", "OBJECTIVE"})
 _LISTED_CATEGORIES = frozenset({"thromboembolism", "infection", "malignancy"})
 _SERIOUS_MODIFIERS = frozenset(
     {"serious", "severe", "life-threatening", "fatal", "grade 3", "grade 4", "grade iii",
-     "grade iv", "major", "sae", "saes"}
+     "grade iv", "grade iii-iv", "grade 3-4", "grade 3/4", "major", "sae", "saes"}
 )  # fmt: skip
 _MILD_MODIFIERS = frozenset(
     {"mild", "transient", "minor", "non-serious", "nonserious", "moderate", "self-limiting",
@@ -62,7 +63,8 @@ _NEEDS_AE_CONTEXT = frozenset(
 _REPORT_WORDS = frozenset(
     {"developed", "experienced", "occurred", "observed", "reported", "had", "died", "suffered",
      "presented", "noted", "seen", "showed", "required", "recorded", "documented", "case",
-     "cases", "patient", "patients", "participant", "participants", "event", "events"}
+     "cases", "patient", "patients", "participant", "participants", "event", "events",
+     "common", "frequent", "after", "attributed", "group", "arm"}
 )  # fmt: skip
 _PATIENT_NOUNS = frozenset(
     {"patient", "patients", "participant", "participants", "subject", "subjects", "case",
@@ -75,6 +77,7 @@ _NUMBER_WORDS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "a": 1, "an": 1, "single": 1,
 }  # fmt: skip
+_FRACTION = re.compile(r"^\(?(\d{1,4})/\d{1,5}\)?$")
 _NOT_COUNT_BEFORE = frozenset(
     {"grade", "day", "days", "week", "weeks", "month", "months", "year", "years", "phase",
      "x", "×", "stage", "type", "at", "aged", "age", "class", "visit", "dose", "cohort"}
@@ -156,13 +159,13 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
         if low == "in" and i + 1 < c1:
             value = _number_at(doc, i + 1)
             # "in 2 patients", "in 2 (10%)", "in two MSC-treated patients"
-            nxt = [t.lower_ for t in doc[i + 2 : min(len(doc), i + 4)]]
-            if (
-                value is not None
-                and nxt
-                and (nxt[0] in _PATIENT_NOUNS or nxt[0] == "(" or nxt[-1] in _PATIENT_NOUNS)
-            ):
+            # "in 17 of 45 MPC-treated patients"
+            nxt = [t.lower_ for t in doc[i + 2 : min(len(doc), c1, i + 6)]]
+            if value is not None and nxt and (nxt[0] == "(" or set(nxt) & _PATIENT_NOUNS):
                 return value
+        fraction = _FRACTION.match(low)
+        if fraction:
+            return int(fraction.group(1))  # "30% (12/40)"
         if tok.text in (".", ";"):
             break
     # "3 patients (developed|had) ..." earlier in the clause.
@@ -182,7 +185,7 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
 
 def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
     """(serious, mild) modifiers within three tokens before the term."""
-    lo = max(c0, term.start - 3)
+    lo = max(c0, term.start - 6)
     words = [t.lower_ for t in doc[lo : term.start]]
     pairs = [f"{a} {b}" for a, b in pairwise(words)]
     serious = any(w in _SERIOUS_MODIFIERS for w in words + pairs)
@@ -191,9 +194,12 @@ def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
 
 
 _CONTROL_WORDS = frozenset(
-    {"control", "controls", "placebo", "vehicle", "sham", "comparator", "standard-care"}
-)
-_TREATED_WORDS = frozenset({"msc", "mscs", "treated", "cell", "cells", "given", "recipients"})
+    {"control", "controls", "placebo", "vehicle", "sham", "comparator", "standard-care",
+     "observational", "untreated", "historical", "declined", "registry"}
+)  # fmt: skip
+# Substrings that put the MSC arm in a clause ("cell-treated", "MSC recipients").
+_TREATED_WORDS = ("msc", "treated", "cell", "given", "recipient", "experimental",
+                  "intervention", "active", "infused")  # fmt: skip
 
 
 def _control_arm_only(doc: Doc, c0: int, c1: int, clause_terms: list[Term]) -> bool:
@@ -203,7 +209,18 @@ def _control_arm_only(doc: Doc, c0: int, c1: int, clause_terms: list[Term]) -> b
         return False
     if any(t.family in ("cue:msc", "source") for t in doc._.terms if c0 <= t.start < c1):
         return False
-    return not any("msc" in w or w in _TREATED_WORDS for w in words)
+    return not any(t in w for w in words for t in _TREATED_WORDS)
+
+
+def _part_of_disease(term: Term, diseases: list[Term]) -> bool:
+    """ "aplastic anaemia", "COVID-19 pneumonia", "HIV infection": the disease's name, not an
+    event (the AE word sits inside a longer disease term, or right after one)."""
+    for d in diseases:
+        if d.start <= term.start and term.end <= d.end and d.end - d.start > term.end - term.start:
+            return True
+        if d.end == term.start and term.value in ("pneumonia", "infection"):
+            return True
+    return False
 
 
 def _recurrence(doc: Doc, term: Term) -> bool:
@@ -225,7 +242,12 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
     for sent in parsed.sentences:
         if sent.section in _NO_EVENTS:
             continue
-        targets = [t for t in sent.terms if t.family in ("ae", "sae", "ae_generic")]
+        diseases = [t for t in sent.terms if t.family == "disease"]
+        targets = [
+            t
+            for t in sent.terms
+            if t.family in ("ae", "sae", "ae_generic") and not _part_of_disease(t, diseases)
+        ]
         for term in targets:
             c0, c1 = term.clause_start, term.clause_end
             clause_terms = [t for t in targets if c0 <= t.start < c1 and t is not term]
