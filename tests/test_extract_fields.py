@@ -114,7 +114,8 @@ def test_source_from_harvest_sentence() -> None:
         ("Allogeneic umbilical cord MSCs were infused.", "allogeneic"),
         ("MSCs came from healthy donors.", "allogeneic"),
         (
-            "Patients with GVHD after allogeneic hematopoietic stem cell transplantation received MSCs.",
+            "Patients with GVHD after allogeneic hematopoietic stem cell transplantation "
+            "received MSCs.",
             "not_stated",
         ),
         ("Autologous and allogeneic MSCs were compared in two arms.", "both"),
