@@ -234,3 +234,22 @@ def test_missing_input_file_is_a_usage_error(tmp_path: Path) -> None:
         )
     with pytest.raises(UsageError, match="give input files"):
         run_review(IV, out_dir=tmp_path)
+
+
+def test_real_extraction_reproduces_the_scaled_gold(
+    scaled: tuple[list[Path], dict[str, Any]], tmp_path: Path
+) -> None:
+    # The templated text is written to be unambiguous, so the NLP extraction must agree
+    # with the gold on every record: 664 -> 117 with the same reasons.
+    paths, gold = scaled
+    result = run_review(IV, inputs=paths, out_dir=tmp_path)
+    f = result.funnel
+    assert (f.screened, f.included, f.maybe_total) == (664, 117, 0)
+    eligibility = {k: v for k, v in f.excluded["eligibility"].reasons.items() if v}
+    assert eligibility == {k: v for k, v in GEN.BREAKDOWN.items() if k != "included"}
+    wrong = [
+        k
+        for k, d in result.decisions.items()
+        if (d.include, d.exclude_reason) != (gold[k].include, gold[k].exclude_reason)
+    ]
+    assert wrong == []
