@@ -77,6 +77,11 @@ _NUMBER_WORDS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "a": 1, "an": 1, "single": 1,
 }  # fmt: skip
+# Words that may stand between a count and its event ("two serious infections").
+_SKIPPABLE = _SERIOUS_MODIFIERS | _MILD_MODIFIERS | {
+    "new", "acute", "recurrent", "episodes", "cases", "of", "local", "treatment-related",
+    "cell-related", "infusion-related", "additional", "other", "further", "separate",
+}  # fmt: skip
 _FRACTION = re.compile(r"^\(?(\d{1,4})/\d{1,5}\)?$")
 _NOT_COUNT_BEFORE = frozenset(
     {"grade", "day", "days", "week", "weeks", "month", "months", "year", "years", "phase",
@@ -146,7 +151,7 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
         value = _number_at(doc, i)
         if value is not None and doc[i].lower_ not in ("a", "an"):
             return value
-        if doc[i].is_punct:
+        if doc[i].lower_ not in _SKIPPABLE:
             break
     # "(n = 3)", "(n=3)", "3 (10%)" or "in 3 patients" after the term.
     for i in range(term.end, min(c1, term.end + 9)):
@@ -161,7 +166,10 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
             # "in 2 patients", "in 2 (10%)", "in two MSC-treated patients"
             # "in 17 of 45 MPC-treated patients"
             nxt = [t.lower_ for t in doc[i + 2 : min(len(doc), c1, i + 6)]]
-            if value is not None and nxt and (nxt[0] == "(" or set(nxt) & _PATIENT_NOUNS):
+            # "... and headache in 2." (the noun left out)
+            if value is not None and (
+                not nxt or nxt[0] in ("(", ".", ",", ";", "and") or set(nxt) & _PATIENT_NOUNS
+            ):
                 return value
         fraction = _FRACTION.match(low)
         if fraction:
