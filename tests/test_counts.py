@@ -23,7 +23,7 @@ PATIENTS: list[tuple[str, list[tuple[int, str]]]] = [
     ("Patients (n = 12) received MSCs.", [(12, "group")]),
     (
         "12 patients were enrolled; 8 received MSCs and 4 placebo.",
-        [(12, "enrolled"), (8, "msc_arm"), (4, "control_arm")],
+        [(12, "enrolled_controlled"), (8, "msc_arm"), (4, "control_arm")],
     ),
     ("MSCs were infused in 15 children with cerebral palsy.", [(15, "msc_arm")]),
     ("A total of 36 participants were randomized.", [(36, "total")]),
@@ -45,10 +45,31 @@ PATIENTS: list[tuple[str, list[tuple[int, str]]]] = [
     ("Two patients died of sepsis.", [(2, "event")]),
     ("Nine patients completed the 12-month follow-up.", [(9, "completed")]),
     ("At 6 months, 10 patients improved.", [(10, "unspecified")]),
-    ("Forty patients were randomized 1:1 to MSCs or placebo.", [(40, "enrolled_controlled")]),
+    (
+        "Forty patients were randomized 1:1 to MSCs or placebo.",
+        [(40, "enrolled_controlled"), (20, "msc_arm_derived")],
+    ),
+    (
+        "Thirty patients were randomized 2:1 to placebo or MSCs.",
+        [(30, "enrolled_controlled"), (10, "msc_arm_derived")],
+    ),
+    ("All 10 patients received both the cell infusion and placebo.", [(10, "msc_arm")]),
+    (
+        "Sixty were randomized to MSCs (10(8) cells per infusion, n = 30) or placebo (n = 30).",
+        [(30, "msc_arm"), (30, "control_arm")],
+    ),
+    ("Severe BPD developed in 3 of 9 infants.", [(9, "denominator")]),
+    ("Fever occurred in three cell-treated patients.", [(3, "event")]),
+    ("We treated 11 patients with MSA using autologous MSCs.", [(11, "msc_arm")]),
+    ("Menstruation resumed in 9 of 23 treated women.", [(23, "msc_arm")]),
+    (
+        "Twenty-three patients with relapsing MS and a poor response to first-line therapy "
+        "were enrolled.",
+        [(23, "enrolled")],
+    ),
     (
         "Of the 30 patients, 20 received hUC-MSCs and 10 received standard care.",
-        [(30, "total"), (20, "msc_arm"), (10, "control_arm")],
+        [(30, "total_controlled"), (20, "msc_arm"), (10, "control_arm")],
     ),
     ("Eight healthy volunteers were recruited.", [(8, "enrolled")]),
     ("We treated 6 women with premature ovarian failure.", [(6, "unspecified")]),
@@ -175,7 +196,15 @@ def test_event_counts_keep_patients_and_events_apart() -> None:
     [
         ("12 patients were enrolled; 8 received MSCs and 4 placebo.", 8),
         ("A total of 36 participants were enrolled and 12 received placebo.", 24),
-        ("Forty patients were randomized 1:1 to MSCs or placebo.", None),
+        ("Forty patients were randomized 1:1 to MSCs or placebo.", 20),
+        ("Forty patients were randomized to MSCs or placebo.", None),
+        (
+            "Thirty participants were randomized 1:1:1 to 100 million MSCs (n = 10), 200 "
+            "million MSCs "
+            "(n = 10) or placebo (n = 10).",
+            20,
+        ),
+        ("Severe BPD developed in 3 of 9 infants.", None),
         ("Nine patients were enrolled. Two patients died. Seven patients completed.", 9),
         ("The MSC group (n = 10) and the placebo group (n = 5) were compared.", 10),
         ("Two patients died of sepsis.", None),

@@ -128,18 +128,20 @@ _STOP = (
 )
 _MODS = rf"(?:{_STOP}[A-Za-z(][\w'’+/-]*\)?\s+){{0,3}}?"
 _MSC_CUE = re.compile(
-    r"MSC|mesenchymal|stromal|stem\s+cells?|SCs\b|cell\s+therapy|cells|active|treatment\s+group"
-    r"|intervention|experimental",
+    r"MSC|mesenchymal|stromal|stem\s+cells?|SCs\b|MPCs\b|cell\s+therapy|cells|active"
+    r"|treatment\s+group|intervention|experimental|\btreated\b"
+    r"|\bcell[\s-](?:group|arm|treated|therapy|infusions?|transplantation|injections?)",
     re.IGNORECASE,
 )
 _CONTROL_CUE = re.compile(
     r"placebo|control|sham|saline|vehicle|standard(?:\s+of)?\s+care|conventional|usual\s+care"
-    r"|no\s+treatment|untreated|best\s+supportive|comparator",
+    r"|no\s+treatment|untreated|best\s+supportive|comparator|standard\s+(?:\w+\s+)?therapy"
+    r"|therapy\s+alone",
     re.IGNORECASE,
 )
 # What may stand between the counted noun and its verb: "(15%)", "with knee osteoarthritis".
 _LEAD = (
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:(?:with|from|aged|suffering\s+from)\s+[^,;.()]{0,50}?\s+)?"
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:(?:with|from|aged|suffering\s+from)\s+[^,;.()]{0,90}?\s+)?"
     r"(?:in\s+the\s+[\w' -]{0,30}?(?:group|arm|cohort)\s+)?"
 )
 _ENROLL = re.compile(
@@ -163,7 +165,7 @@ _EVENT_VERB = re.compile(
 )
 _TOTAL_BEFORE = re.compile(
     r"(?:a\s+total\s+of|in\s+total|overall|altogether|total\s+of|\b[Oo]f\s+(?:the|all)"
-    r"|\b[Aa]ll)\s*$",
+    r"|\b[Aa]ll|\b[Oo]f)\s*$",
     re.IGNORECASE,
 )
 _TREATED_BEFORE = re.compile(
@@ -174,7 +176,7 @@ _TREATED_BEFORE = re.compile(
 _SENTENCE_END = re.compile(r"[.!?;](?=\s+[A-Z(\[])|\n")
 
 
-def _clause_after(text: str, end: int, limit: int = 70) -> str:
+def _clause_after(text: str, end: int, limit: int = 140) -> str:
     """Text after a span up to the next sentence or clause break (what the count does)."""
     tail = text[end : end + limit]
     cut = re.search(r"[.;]\s|\s(?:and|but|while|whereas)\s+(?:\d|[a-z]+\s+(?:received|were))", tail)
@@ -210,8 +212,8 @@ _N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<num>\d+)(?![.,]\d|\d)\)?")
 _ARM_RE = re.compile(
     rf"(?P<num>{_NUMBER})\s+(?:(?:were\s+)?(?:received|given|treated\s+with|assigned\s+to"
     rf"|allocated\s+to|randomi[sz]ed\s+to)\s+|to\s+(?:the\s+)?|in\s+the\s+|got\s+)?"
-    r"(?P<arm>(?:(?:an?|the)\s+)?[\w'-]*(?:MSCs?|mesenchymal|placebo|saline|controls?|sham"
-    r"|vehicle|standard|conventional|usual|stem\s+cells?)[\w'-]*"
+    r"(?P<arm>(?:(?:an?|the)\s+)?[\w'-]*(?:MSCs?|SCs|MPCs|mesenchymal|placebo|saline"
+    r"|controls?|sham|vehicle|standard|conventional|usual|stem\s+cells?)[\w'-]*"
     r"(?:\s+(?:of\s+)?care|\s+(?:treatment|therapy|medical\s+therapy))?)",
     re.IGNORECASE,
 )
@@ -241,18 +243,53 @@ def parse_n_patients(text: str) -> list[CountMention]:
         if _is_breakdown(text, m):
             continue
         add(word_to_int(m.group("num")), m.start(), m.end(), _patient_role(text, m))
+        if found and found[-1].start == m.start() and found[-1].role.endswith("_controlled"):
+            derived = _ratio_arm(text, found[-1])
+            if derived is not None:
+                found.append(derived)
     for m in _N_EQUALS_RE.finditer(text):
-        label = text[max(_sentence_start(text, m.start()), m.start() - 40) : m.start()]
-        # The label is the group name right before "(n = ...)": the nearest cue wins.
-        label = re.split(r"[,;]|\band\b|\bor\b|\bvs\.?|\bversus\b", label)[-1]
-        role = _arm_of(label) or ("total" if re.search(r"total|all", label, re.I) else "group")
-        add(int(m.group("num")), m.start(), m.end(), role)
+        add(int(m.group("num")), m.start(), m.end(), _n_equals_role(text, m))
     for m in _ARM_RE.finditer(text):
         arm = _arm_of(m.group("arm"))
-        if arm is not None:
+        # "Sixty were randomized to MSCs or placebo": both arms named, so no arm count.
+        if arm is not None and not _OR_ARM.match(text, m.end()):
             add(word_to_int(m.group("num")), m.start(), m.end(), arm)
     found.sort(key=lambda c: c.start)
     return found
+
+
+_OR_ARM = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)\s*)?(?:or|versus|vs\.?)\s")
+
+
+def _open_bracket(text: str, lo: int, pos: int) -> int | None:
+    """Position of the bracket still open at ``pos`` (skipping closed ones like "10(6)")."""
+    depth = 0
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] == ")":
+            depth += 1
+        elif text[i] == "(":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def _n_equals_role(text: str, m: re.Match[str]) -> str:
+    """Role of an "n = 12" from the group name written just before it."""
+    s0 = _sentence_start(text, m.start())
+    head = m.start()
+    # "(100 × 10(6) cells per infusion, n = 30)": the group is named before the bracket.
+    opened = _open_bracket(text, s0, m.start())
+    if not m.group().startswith("(") and opened is not None:
+        head = opened
+    label = text[max(s0, head - 90) : head]
+    # The label is the group name right before "(n = ...)": the nearest cue wins.
+    label = re.split(r"[,;]|\band\b|\bor\b|\bvs\.?|\bversus\b|\(", label)[-1]
+    if _CONTROL_CUE.search(label):
+        return "control_arm"
+    if _MSC_CUE.search(label):
+        return "msc_arm"
+    return "total" if re.search(r"total|\ball\b", label, re.I) else "group"
 
 
 def _is_breakdown(text: str, m: re.Match[str]) -> bool:
@@ -262,24 +299,67 @@ def _is_breakdown(text: str, m: re.Match[str]) -> bool:
     return inside and bool(re.search(r"(?:men|women|boys|girls|males|females)$", m.group()))
 
 
+_EVENT_BEFORE = re.compile(
+    r"\b(?:occurred|observed|reported|seen|developed|found|noted|recorded|died)\s+in\s+"
+    r"(?:only\s+)?(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+_DENOMINATOR_BEFORE = re.compile(rf"(?:{_DIGITS}|{_WORD_NUMBER})\s+of\s+(?:the\s+)?$", re.I)
+_WE_TREATED_BEFORE = re.compile(
+    r"\b(?:we|they|investigators)\s+(?:\w+\s+)?(?:treated|infused|transplanted)\s*$",
+    re.IGNORECASE,
+)
+_WE_ENROLLED_BEFORE = re.compile(
+    r"\b(?:we|they)\s+(?:\w+\s+)?(?:enrolled|included|recruited|studied|randomi[sz]ed)\s*$",
+    re.IGNORECASE,
+)
+# Verbs of receiving (not of being randomized, which names both arms).
+_RECEIVED = re.compile(
+    _LEAD + r"(?:who\s+)?(?:received|were\s+(?:\w+\s+)?(?:treated|infused|given|transplanted"
+    r"|injected|administered)|underwent)\b",
+    re.IGNORECASE,
+)
+_RATIO = re.compile(r"\brandomi[sz]ed\s+(?:in\s+an?\s+)?(?P<a>\d)\s*:\s*(?P<b>\d)(?!\s*:)", re.I)
+
+
+def _sentence_rest(text: str, end: int, limit: int = 220) -> str:
+    tail = text[end : end + limit]
+    cut = _SENTENCE_END.search(tail)
+    return tail[: cut.start()] if cut else tail
+
+
 def _patient_role(text: str, m: re.Match[str]) -> str:
     after = _clause_after(text, m.end())
+    rest = _sentence_rest(text, m.end())
     before = text[max(_sentence_start(text, m.start()), m.start() - 60) : m.start()]
+    if _EVENT_BEFORE.search(before):
+        return "event"  # "fever occurred in three cell-treated patients"
     mods = m.group("mods")
     arm = _arm_of(mods) if mods else None
     if arm is not None:
         return arm
+    if _DENOMINATOR_BEFORE.search(before):
+        return "denominator"  # "3 of 9 infants": the 9 is an arm or a subgroup, unnamed
     if _EVENT_VERB.match(after):
         return "event"
     if _COMPLETED.match(after):
         return "completed"
+    # "All 10 patients received both the cells and placebo" (crossover): all got MSCs.
+    if (
+        _RECEIVED.match(after)
+        and _MSC_CUE.search(after)
+        and (not _CONTROL_CUE.search(after) or re.search(r"\bboth\b", after, re.I))
+    ):
+        return "msc_arm"
     # A total split between MSCs and a control ("randomized 1:1 to MSCs or placebo") is not
     # the number treated with MSCs; choose_n_patients needs the control arm to use it.
-    controlled = "_controlled" if _CONTROL_CUE.search(after) else ""
+    controlled = "_controlled" if _CONTROL_CUE.search(rest) else ""
     if _TOTAL_BEFORE.search(before):
         return "total" + controlled
-    if _ENROLL.match(after):
+    if _ENROLL.match(after) or _WE_ENROLLED_BEFORE.search(before):
         return "enrolled" + controlled
+    if _WE_TREATED_BEFORE.search(before):
+        return "msc_arm" if _MSC_CUE.search(rest) and not controlled else "unspecified"
     if _TREATED_VERB.match(after):
         return _arm_of(after) or "unspecified"
     if _TREATED_BEFORE.search(before):
@@ -289,6 +369,23 @@ def _patient_role(text: str, m: re.Match[str]) -> str:
     if group_after:
         return _arm_of(group_after.group(1)) or "unspecified"
     return "unspecified"
+
+
+def _ratio_arm(text: str, c: CountMention) -> CountMention | None:
+    """The MSC arm of a total "randomized 2:1 to MSCs or placebo", when the order is clear."""
+    rest = _sentence_rest(text, c.end)
+    r = _RATIO.search(rest)
+    if r is None:
+        return None
+    a, b = int(r.group("a")), int(r.group("b"))
+    arms = rest[r.end() :]
+    msc, control = _MSC_CUE.search(arms), _CONTROL_CUE.search(arms)
+    if msc is None or control is None or a + b == 0:
+        return None
+    share = a if msc.start() < control.start() else b
+    if (c.value * share) % (a + b):
+        return None
+    return CountMention(c.value * share // (a + b), c.start, c.end, c.text, "msc_arm_derived")
 
 
 def choose_n_patients(mentions: Sequence[CountMention]) -> CountMention | None:
@@ -304,9 +401,20 @@ def choose_n_patients(mentions: Sequence[CountMention]) -> CountMention | None:
     True
     """
     msc = [c for c in mentions if c.role == "msc_arm"]
-    if msc:
-        return max(msc, key=lambda c: c.value)
     controls = [c for c in mentions if c.role == "control_arm"]
+    if msc:
+        # Several MSC arms (dose levels) add up when, with the control arms, they give a
+        # stated total ("30 randomized 1:1:1 ... (n = 10), (n = 10) or placebo (n = 10)").
+        stated = {c.value for c in mentions if c.role.startswith(("total", "enrolled", "group"))}
+        stated |= {c.value for c in mentions if c.role == "unspecified"}
+        arms = sum(c.value for c in msc)
+        if len(msc) > 1 and (arms in stated or arms + sum(c.value for c in controls) in stated):
+            first = msc[0]
+            return CountMention(arms, first.start, msc[-1].end, first.text, "msc_arm_derived")
+        return max(msc, key=lambda c: c.value)
+    derived = [c for c in mentions if c.role == "msc_arm_derived"]
+    if derived:
+        return max(derived, key=lambda c: c.value)
     totals = [c for c in mentions if c.role.startswith(("total", "enrolled"))]
     if controls or any(c.role.endswith("_controlled") for c in totals):
         if not totals:
