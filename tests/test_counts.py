@@ -289,3 +289,14 @@ def test_generated_schedules(n: int, unit: str) -> None:
 def test_ages_are_not_counts(age: int, n: int) -> None:
     text = f"{n} patients aged {age} years or a {age}-year-old man received MSCs."
     assert [c.value for c in parse_n_patients(text)] == [n]
+
+
+def test_module_examples_run() -> None:
+    # The module docstring's session is documentation users copy: keep it true.
+    import doctest
+
+    import msc_mine.extract.counts as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0

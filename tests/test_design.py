@@ -136,3 +136,14 @@ def test_phase(pubtypes: list[str], text: str, expected: str) -> None:
 def test_phase_evidence_is_the_sentence() -> None:
     text = "MSCs are promising. This phase IIb study enrolled 60 patients. Fever was rare."
     assert classify_phase([], text) == ("2", "This phase IIb study enrolled 60 patients.")
+
+
+def test_module_examples_run() -> None:
+    # The module docstring's session is documentation users copy: keep it true.
+    import doctest
+
+    import msc_mine.extract.design as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -332,3 +332,14 @@ def test_generated_word_lists(count: int, words: str, data: st.DataObject) -> No
     assume(max(numbers) * mult <= 1e11)
     (m,) = parse_doses(text)
     assert (m.low, m.high) == (min(numbers) * mult, max(numbers) * mult)
+
+
+def test_module_examples_run() -> None:
+    # The module docstring's session is documentation users copy: keep it true.
+    import doctest
+
+    import msc_mine.extract.dose as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -8,7 +8,7 @@ Example::
     >>> text = ("Twelve patients were enrolled; 8 received MSCs and 4 received placebo. "
     ...         "MSCs were infused once weekly for 4 weeks.")
     >>> [(c.value, c.role) for c in parse_n_patients(text)]
-    [(12, 'enrolled'), (8, 'msc_arm'), (4, 'control_arm')]
+    [(12, 'enrolled_controlled'), (8, 'msc_arm'), (4, 'control_arm')]
     >>> choose_n_patients(parse_n_patients(text)).value
     8
     >>> [(c.value, c.role, c.text) for c in parse_n_infusions(text)]
@@ -299,6 +299,14 @@ def _is_breakdown(text: str, m: re.Match[str]) -> bool:
     return inside and bool(re.search(r"(?:men|women|boys|girls|males|females)$", m.group()))
 
 
+# A control arm named as the alternative ("to MSCs or placebo", "versus standard care"), not
+# a control word in passing ("cells in 3 mL of saline").
+_CONTROLLED = re.compile(
+    r"\b(?:or|versus|vs\.?|compared\s+(?:with|to)|and|to)\s+(?:[\w-]+\s+){0,3}?(?:"
+    + _CONTROL_CUE.pattern
+    + r")|\b(?:placebo|control|sham)[\s-](?:group|arm|controlled)",
+    re.IGNORECASE,
+)
 _EVENT_BEFORE = re.compile(
     r"\b(?:occurred|observed|reported|seen|developed|found|noted|recorded|died)\s+in\s+"
     r"(?:only\s+)?(?:\w+\s+)?$",
@@ -353,7 +361,7 @@ def _patient_role(text: str, m: re.Match[str]) -> str:
         return "msc_arm"
     # A total split between MSCs and a control ("randomized 1:1 to MSCs or placebo") is not
     # the number treated with MSCs; choose_n_patients needs the control arm to use it.
-    controlled = "_controlled" if _CONTROL_CUE.search(rest) else ""
+    controlled = "_controlled" if _CONTROLLED.search(rest) else ""
     if _TOTAL_BEFORE.search(before):
         return "total" + controlled
     if _ENROLL.match(after) or _WE_ENROLLED_BEFORE.search(before):
