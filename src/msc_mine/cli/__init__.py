@@ -17,6 +17,7 @@ from msc_mine.errors import MscMineError
 # Imported for their side effect: each module registers its commands on ``app``.
 from msc_mine.cli import ingest  # noqa: E402,F401  isort: skip
 from msc_mine.cli import extract  # noqa: F401  isort: skip
+from msc_mine.cli import import_cmd  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 

@@ -115,8 +115,10 @@ def import_files(
                     f"updated {totals.updated}, unchanged {totals.unchanged}, "
                     f"duplicates {totals.duplicates}",
                     highlight=False,
+                    soft_wrap=True,  # one line per file, whatever the terminal width
                 )
         console.print(
             f"{db}: {len(store)} records, {store.duplicate_count()} duplicates merged in all",
             highlight=False,
+            soft_wrap=True,
         )
