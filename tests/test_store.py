@@ -280,3 +280,19 @@ def test_text_hash_covers_what_extraction_reads() -> None:
         abstract=[AbstractSection("RESULTS", "No serious adverse events occurred.", "RESULTS")]
     )
     assert text_hash(base) == text_hash(with_category)
+
+
+def test_revised_dates_list_only_pubmed_copies(db: Path) -> None:
+    embase = Record(
+        pmid="90050009",
+        title="Embase copy naming its PMID",
+        year=2021,
+        source_ids=["ris:embase:L9"],
+    )
+    with Store(db) as store:
+        store.upsert_records([rec("90050001"), embase], "mixed", "x")
+        assert store.revised_dates() == {"90050001": "2023-06-11"}
+        # Once the PubMed copy is fetched it is listed, with its revision date.
+        stats = store.upsert_records([rec("90050009")], "pubmed", "search:1")
+        assert stats == UpsertStats(updated=1, duplicates=1)
+        assert store.revised_dates() == {"90050001": "2023-06-11", "90050009": "2023-06-11"}

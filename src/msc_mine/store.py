@@ -425,8 +425,17 @@ class Store:
         return int(self._conn.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def revised_dates(self) -> dict[str, str]:
-        """PMID -> stored revision date (``""`` when unknown): what a refresh compares."""
-        rows = self._conn.execute("SELECT pmid, revised FROM records WHERE pmid IS NOT NULL")
+        """PMID -> stored revision date (``""`` when unknown): what a refresh compares.
+
+        Only records stored from PubMed itself (a source id ``pubmed:<pmid>``: efetch, PubMed
+        XML or MEDLINE) are listed: an Embase or Scopus copy that merely names its PMID
+        lacks MeSH and publication types, so a fetch should still get the PubMed copy.
+        """
+        rows = self._conn.execute(
+            "SELECT r.pmid, r.revised FROM records AS r WHERE r.pmid IS NOT NULL AND EXISTS"
+            " (SELECT 1 FROM sources AS s"
+            " WHERE s.key = r.key AND s.source_id = 'pubmed:' || r.pmid)"
+        )
         return {pmid: revised or "" for pmid, revised in rows}
 
     def text_hashes(self) -> dict[str, str]:
