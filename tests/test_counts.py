@@ -122,6 +122,12 @@ INFUSIONS: list[tuple[str, list[tuple[int, str]]]] = [
     ("The treatment was repeated once after 3 months.", [(2, "repeat")]),
     ("Patients had 2 transplantations of UC-MSCs.", [(2, "count")]),
     ("MSCs were given weekly for 2 months.", []),  # weeks vs months do not convert exactly
+    ("MSCs were infused at 1 × 10(6) cells/kg seven times, at 3-month intervals.", [(7, "count")]),
+    ("In total, 3,104 infusions were given to 1,317 patients.", [(3104, "total")]),
+    (
+        "Each patient first received cells intra-arterially, followed by three infusions.",
+        [(4, "count")],
+    ),
 ]
 
 NOT_INFUSIONS = [
@@ -230,6 +236,16 @@ def test_choose_n_infusions_takes_the_largest() -> None:
     assert chosen is not None
     assert chosen.value == 3
     assert choose_n_infusions([]) is None
+
+
+def test_totals_never_give_n_infusions() -> None:
+    text = (
+        "Each patient received between one and four infusions. "
+        "In total, 3,104 infusions were given."
+    )
+    chosen = choose_n_infusions(parse_n_infusions(text))
+    assert chosen is not None
+    assert chosen.value == 4
 
 
 def test_spans_are_evidence() -> None:

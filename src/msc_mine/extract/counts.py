@@ -492,7 +492,7 @@ _VERB_TIMES_RE = re.compile(
     re.IGNORECASE,
 )
 _TIMES_INTERVAL_RE = re.compile(
-    rf"\b(?P<t>{_TIMES})\s+(?:at|with|in)\s+(?:an?\s+)?(?:[\w-]+\s+)?intervals?\b",
+    rf"\b(?P<t>{_TIMES})\s*,?\s+(?:at|with|in)\s+(?:an?\s+)?(?:[\w-]+\s+)?intervals?\b",
     re.IGNORECASE,
 )
 _DAYS = {"day": 1, "week": 7, "month": 30}
@@ -549,6 +549,7 @@ def parse_n_infusions(text: str) -> list[CountMention]:
     "two infusions" (``count``), "a single injection" (``single``), "a second infusion"
     (``ordinal``: at least that many), "once weekly for 4 weeks" / "monthly for 6 months"
     (``schedule``: rate x duration), "repeated at day 7" (``repeat``: 1 + the times listed),
+    "first ..., followed by three infusions" (4), totals over all patients (``total``),
     "infused on days 0, 7 and 14" and "given three times at 4-week intervals". Dose levels
     ("three dose levels", "two different doses") are not repeats and are left out.
     """
@@ -585,16 +586,26 @@ def parse_n_infusions(text: str) -> list[CountMention]:
     for m in _INFUSIONS_RE.finditer(text):
         n = word_to_int(m.group("num"))
         # "2 infusion centres": a singular noun after a number above one is a modifier.
-        if n != 1 and not m.group().lower().endswith("s"):
+        if n is None or (n != 1 and not m.group().lower().endswith("s")):
             continue
-        add(n, m.start(), m.end(), "count")
+        before = text[_sentence_start(text, m.start()) : m.start()]
+        if _TOTAL_BEFORE.search(before) or re.search(r"\b(?:in\s+total|overall)\b", before, re.I):
+            add(n, m.start(), m.end(), "total")  # "In total, 3,104 infusions were given"
+        elif re.search(r"\bfollowed\s+by\s+$", before, re.I):
+            add(n + 1, m.start(), m.end(), "count")  # "first ..., followed by three infusions"
+        else:
+            add(n, m.start(), m.end(), "count")
     found.sort(key=lambda c: c.start)
     return found
 
 
 def choose_n_infusions(mentions: Iterable[CountMention]) -> CountMention | None:
-    """The codebook's ``n_infusions``: the largest count stated (arms may differ)."""
-    pool = list(mentions)
+    """The codebook's ``n_infusions``: the largest count stated (arms may differ).
+
+    ``total`` mentions ("in total, 3,104 infusions were given") count all patients'
+    infusions together and never stand in for the per-patient number.
+    """
+    pool = [c for c in mentions if c.role != "total"]
     return max(pool, key=lambda c: c.value) if pool else None
 
 
