@@ -72,10 +72,12 @@ class Sentence:
     span: Span
     section: str
     terms: list[Term] = field(default_factory=list)
+    # Built once: evidence strings are read many times per record and Span.text is not cheap.
+    text: str = ""
 
-    @property
-    def text(self) -> str:
-        return self.span.text.strip()
+    def __post_init__(self) -> None:
+        if not self.text:
+            self.text = self.span.text.strip()
 
     def has(self, family: str) -> bool:
         return any(t.family == family for t in self.terms)
