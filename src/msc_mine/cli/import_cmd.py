@@ -49,7 +49,18 @@ def _add(a: UpsertStats, b: UpsertStats) -> UpsertStats:
     )
 
 
-@app.command("import")
+_HELP = (
+    "Import exported search results (PubMed XML, MEDLINE .nbib, RIS from Embase, Web of "
+    "Science or Scopus) into the review database, merging duplicates across sources.\n\n"
+    "A duplicate is the same article seen under another identity (an Embase copy of a PubMed "
+    "record): it is found by PMID, then DOI, then normalized title + year. The PubMed copy is "
+    "kept (it has MeSH terms and publication types), every source id is remembered, and the "
+    "number of duplicates is counted for the PRISMA funnel. Each batch is one transaction: a "
+    "malformed file stops the command with its file and line, keeping what was stored."
+)
+
+
+@app.command("import", help=_HELP)
 def import_files(
     files: Annotated[
         list[Path],
@@ -78,12 +89,7 @@ def import_files(
     ] = DEFAULT_BATCH,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (for cron).")] = False,
 ) -> None:
-    """Import exported search results, merging duplicates across sources.
-
-    Duplicates are found by PMID, then DOI, then normalized title + year; the copy from
-    PubMed is kept (it has MeSH terms and publication types) and every source id is
-    remembered, so the PRISMA funnel can report how many duplicates were removed.
-    """
+    """Import exported search results, merging duplicates across sources (see ``_HELP``)."""
     if db is None:
         if review is None:
             raise UsageError("import: give --db PATH or --review ID")
