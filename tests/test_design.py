@@ -71,6 +71,21 @@ DESIGNS: list[tuple[list[str], list[str], str, str, str, str]] = [
     (["Journal Article"], [], "MSCs for COPD",
      "MSCs were characterised in vitro. 30 patients were randomized to MSCs or placebo.",
      "rct", "randomized"),
+    # a recommended design is not this study's design
+    (["Clinical Trial, Phase I"], ["Humans"], "MSCs in autism",
+     "Twelve children were treated. These results support a randomized trial.",
+     "non_randomized_trial", "Clinical Trial, Phase I"),
+    (["Journal Article"], [], "MSCs in ALS",
+     "In this open-label study 12 patients were treated. A randomized trial is needed.",
+     "non_randomized_trial", "open-label"),
+    # "we reviewed N patients" is a case series, not a literature review
+    (["Multicenter Study"], [], "MSCs for aGVHD",
+     "We reviewed 25 consecutive patients treated with MSCs at four centres.", "case_series",
+     "reviewed 25"),
+    # patients who only donated blood do not make a co-culture study clinical
+    (["Comparative Study"], [], "MSCs and lupus T cells",
+     "Blood from 20 patients with lupus was drawn. T cells were co-cultured with MSCs.",
+     "in_vitro", "co-cultured"),
     # a clinical-trial publication type only refines to rct or protocol
     (["Clinical Trial, Phase I"], ["Humans"], "MSCs in MS",
      "Patients were randomised to early or late infusion.", "rct", "randomised"),

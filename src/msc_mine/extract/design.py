@@ -69,7 +69,8 @@ _PROTOCOL = re.compile(
 )
 _REVIEW = re.compile(
     r"\bsystematic(?:ally)? review|\bmeta-?analys[ie]s\b|\bscoping review\b|\bnarrative review"
-    r"|\bliterature review\b|\bwe review(?:ed)?\b|\bthis review\b|\bumbrella review\b"
+    r"|\bliterature review\b|\bthis review\b|\bumbrella review\b"
+    r"|\bwe review(?:ed)?\b(?!\s+(?:\w+\s+){0,3}?(?:patients|records|charts|cases|outcomes))"
     r"|\bin this review\b|\bwe summari[sz]e\b",
     re.I,
 )
@@ -90,9 +91,17 @@ _IN_VITRO = re.compile(
 )
 # Human clinical subjects: their presence vetoes "animal"/"in vitro" from text alone.
 _HUMAN = re.compile(
-    r"\b(?:patients|participants|subjects|volunteers|children|adults|women|men|cases)\b"
-    r"[^.;]{0,60}?\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|recruited|included|treated|randomi[sz]ed"
-    r"|infused|given|transplanted|injected)\b|\b\d+ patients\b|\bpatients (?:with|received)\b",
+    r"\b(?:patients|participants|subjects|volunteers|children|adults|women|men)\b[^.;]{0,60}?"
+    r"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|recruited|treated|randomi[sz]ed|infused|given"
+    r"|transplanted|injected)\b"
+    r"|\b(?:patients|participants|subjects)\s+(?:\w+\s+)?received\b"
+    r"|\b(?:treated|infused|transplanted)\s+(?:\w+\s+){0,3}?(?:patients|participants|children)\b",
+    re.I,
+)
+# A trial design recommended for the future is not this study's design.
+_RECOMMENDED = re.compile(
+    r"\b(?:needed|warranted|required|necessary|support(?:s|ing)?|future|larger|further|should"
+    r"|would|planned|ongoing|merits?|justif(?:y|ies))\b",
     re.I,
 )
 _RCT = re.compile(
@@ -112,7 +121,8 @@ _COHORT = re.compile(
     re.I,
 )
 _CASE_SERIES = re.compile(
-    r"\bcase series\b|\bwe (?:report|describe|present) (?:\w+ ){0,2}?(?:cases|patients)\b", re.I
+    r"\bcase series\b|\bwe (?:report|describe|present|reviewed) (?:\w+ ){0,2}?(?:cases|patients)\b",
+    re.I,
 )
 # The families in priority order (first that matches decides).
 _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -138,9 +148,11 @@ def _sentences(title: str, abstract: str) -> list[str]:
     return parts
 
 
-def _first_sentence_with(pattern: re.Pattern[str], sentences: Iterable[str]) -> str | None:
+def _first_sentence_with(
+    pattern: re.Pattern[str], sentences: Iterable[str], skip: re.Pattern[str] | None = None
+) -> str | None:
     for sent in sentences:
-        if pattern.search(sent):
+        if pattern.search(sent) and not (skip is not None and skip.search(sent)):
             return sent
     return None
 
@@ -195,7 +207,9 @@ def classify_design(
             continue
         if trial_types and design not in ("protocol", "rct"):
             continue  # an indexed clinical trial: only "protocol" or "randomized" refine it
-        sent = _first_sentence_with(pattern, sentences)
+        # "supporting a randomized trial" recommends a design; it does not describe this one.
+        skip = _RECOMMENDED if design in ("rct", "non_randomized_trial") else None
+        sent = _first_sentence_with(pattern, sentences, skip)
         if sent is not None:
             return design, sent
     if trial_types:
