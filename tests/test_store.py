@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,12 +10,14 @@ import pytest
 
 from msc_mine.codebook import Decision, Extraction, Value
 from msc_mine.errors import UsageError
+from msc_mine.readers import read_records
 from msc_mine.records import AbstractSection, MeshHeading, Record
 from msc_mine.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     Store,
     UpsertStats,
+    _record_dict,
     default_db_path,
     migrate,
     text_hash,
@@ -296,3 +299,13 @@ def test_revised_dates_list_only_pubmed_copies(db: Path) -> None:
         stats = store.upsert_records([rec("90050009")], "pubmed", "search:1")
         assert stats == UpsertStats(updated=1, duplicates=1)
         assert store.revised_dates() == {"90050001": "2023-06-11", "90050009": "2023-06-11"}
+
+
+def test_fast_record_serializer_matches_to_dict() -> None:
+    samples = Path(__file__).resolve().parent.parent / "corpora" / "import_samples"
+    records = [r for p in sorted(samples.iterdir()) for r in read_records(p)]
+    records.append(rec(mesh=[MeshHeading("Humans", False, ("a", "b"), "D006801")]))
+    for record in records:
+        as_json = json.loads(json.dumps(_record_dict(record)))
+        assert as_json == json.loads(json.dumps(record.to_dict()))
+        assert Record.from_dict(as_json) == record

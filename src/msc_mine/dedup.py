@@ -31,6 +31,7 @@ every source id is kept, and empty fields are filled from the other copy.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -52,9 +53,14 @@ __all__ = [
 MIN_TITLE_CHARS = 20
 
 
+# Each record's title is normalized several times on its way into the store (match, index,
+# title_norm column); the cache makes that once.
+_normalize_title = functools.lru_cache(maxsize=4096)(normalize_title)
+
+
 def title_year_key(record: Record) -> tuple[str, int] | None:
     """The (normalized title, year) key, or ``None`` when either is missing or too short."""
-    title = normalize_title(record.title)
+    title = _normalize_title(record.title)
     if record.year is None or len(title) < MIN_TITLE_CHARS:
         return None
     return title, record.year
