@@ -80,8 +80,12 @@ _LABEL_BEFORE = (
     r"(?<!arm )(?<!visit )(?<!level )(?<![Ll]evel )(?<!CD)(?<!IL-)"
 )
 # Ratios ("1:1", "2:1") and ranges are not counts either.
+# The leading look-ahead (a digit or a letter a number word can start with) fails fast at
+# most positions, before the costlier look-behinds and the word alternation are tried.
 _NUMBER = (
-    rf"{_LABEL_BEFORE}(?<![\w.,\-–/^(±:])(?:{_DIGITS}(?!\s?:\s?\d|\s?%)|{_WORD_NUMBER}(?![\w-]))"
+    r"\b(?=[\dotfsenzaOTFSENZA])"
+    + _LABEL_BEFORE
+    + rf"(?<![\w.,\-–/^(±:])(?:{_DIGITS}(?!\s?:\s?\d|\s?%)|{_WORD_NUMBER}(?![\w-]))"
 )
 _NUMBER_RE = re.compile(_NUMBER, re.IGNORECASE)
 
@@ -496,6 +500,7 @@ _TIMES_INTERVAL_RE = re.compile(
     re.IGNORECASE,
 )
 _DAYS = {"day": 1, "week": 7, "month": 30}
+_SCHEDULE_GATE = re.compile(r"\bfor\s+\S+\s+(?:day|week|month)", re.IGNORECASE)
 
 
 def _times_value(m: re.Match[str], group: str = "t") -> int | None:
@@ -562,7 +567,9 @@ def parse_n_infusions(text: str) -> list[CountMention]:
         taken.append((start, end))
         found.append(CountMention(value, start, end, text[start:end], role))
 
-    for m in _SCHEDULE_RE.finditer(text):
+    # Cheap gates: the schedule and interval patterns are costly, their anchors rare.
+    has_schedule = _SCHEDULE_GATE.search(text) is not None
+    for m in _SCHEDULE_RE.finditer(text) if has_schedule else ():
         add(_schedule_count(m), m.start(), m.end(), "schedule")
     for m in _REPEAT_RE.finditer(text):
         if m.group("rtimes"):
@@ -574,7 +581,7 @@ def parse_n_infusions(text: str) -> list[CountMention]:
             add(1 + len(items), m.start(), m.end(), "repeat")
     for m in _AT_TIMES_RE.finditer(text):
         add(len(re.findall(r"\d+", m.group("list"))), m.start("list"), m.end(), "schedule")
-    for m in _TIMES_INTERVAL_RE.finditer(text):
+    for m in _TIMES_INTERVAL_RE.finditer(text) if "interval" in text.lower() else ():
         add(_times_value(m), m.start(), m.end(), "count")
     for m in _VERB_TIMES_RE.finditer(text):
         add(_times_value(m), m.start("t"), m.end(), "count")

@@ -129,7 +129,10 @@ _QUANTITY_BODY = rf"""
       | (?P<wmant>{_WORD_NUM})\s+{_WORD_MULT.replace("?P<word>", "?P<word2>")}
     )
     """
-_QUANTITY = re.compile(_LEFT + _QUANTITY_BODY, re.VERBOSE | re.IGNORECASE)
+# The look-ahead (what a quantity can start with) fails fast before the look-behind runs.
+_QUANTITY = re.compile(
+    r"(?=[\d(.OoTtFfSsEeNnHhAa])" + _LEFT + _QUANTITY_BODY, re.VERBOSE | re.IGNORECASE
+)
 # After a range dash the left-boundary guard must not apply ("1 × 10(6)–5 × 10(6)").
 _QUANTITY_NEXT = re.compile(_QUANTITY_BODY, re.VERBOSE | re.IGNORECASE)
 _SEP_RE = re.compile(_SEP, re.IGNORECASE)
