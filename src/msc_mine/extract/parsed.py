@@ -98,7 +98,8 @@ class ParsedRecord:
     def has_cell_word_near(self, term: Term, before: int = 4, after: int = 6) -> bool:
         """Whether a cell word (MSCs, stem, stromal, cells, -derived) stands near ``term``."""
         doc = self.doc
-        lo, hi = max(0, term.start - before), min(len(doc), term.end + after)
+        sent = doc[term.start].sent  # the window never crosses into another sentence
+        lo, hi = max(sent.start, term.start - before), min(sent.end, term.end + after)
         for tok in doc[lo:hi]:
             if term.start <= tok.i < term.end:
                 continue
