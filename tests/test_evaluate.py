@@ -50,14 +50,16 @@ DEV_FLOORS = {
     "cell_source": ("f1", 0.94),
     "sae_types": ("f1", 0.90),
     "nonserious_aes": ("f1", 0.88),
-    "allo_auto": ("accuracy", 0.88),
+    "allo_auto": ("accuracy", 0.92),
     "sae_status": ("accuracy", 0.93),
     "sae_count": ("accuracy", 0.90),
     "dose_unit": ("accuracy", 0.93),
     "dose_low": ("accuracy", 0.93),
     "dose_high": ("accuracy", 0.93),
     "phase": ("accuracy", 0.93),
-    "study_design": ("accuracy", 0.80),
+    "study_design": ("accuracy", 0.90),
+    "n_patients": ("accuracy", 0.75),
+    "n_infusions": ("accuracy", 0.68),
 }
 
 

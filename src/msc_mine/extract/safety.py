@@ -109,6 +109,7 @@ class _Mention:
     serious: bool
     positive: bool
     count: int | None
+    term_text: str = ""
 
 
 def _ae_table() -> dict[str, tuple[str, bool]]:
@@ -291,7 +292,12 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                     for t in clause_terms
                 ):
                     continue  # "progression" is an outcome unless it is why someone died
-                if positive and name in _NEEDS_AE_CONTEXT and not _has_context(doc, sent, term):
+                if (
+                    positive
+                    and name in _NEEDS_AE_CONTEXT
+                    and not _has_context(doc, sent, term)
+                    and event_count(doc, term, c0, c1) is None  # "One wound infection ..."
+                ):
                     continue
                 mod_serious, mild = _modifiers(doc, term, c0)
                 # "SAEs included pneumonia", "died of pneumonia": serious by their clause.
@@ -314,7 +320,8 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                 if mod_serious or clause_sae or after_exception or (sent_sae and not mild):
                     serious = True
             count = event_count(doc, term, c0, c1) if positive else None
-            out.append(_Mention(term, sent, name, category, serious, positive, count))
+            text = doc[term.start : term.end].text.lower()
+            out.append(_Mention(term, sent, name, category, serious, positive, count, text))
     return out
 
 
@@ -360,6 +367,8 @@ def extract_safety(parsed: ParsedRecord, conditions: list[str] | None = None) ->
             names.add(m.name)
             if m.category in _LISTED_CATEGORIES:
                 names.add(m.category)
+            if m.name == "injection site reaction" and "pain" in m.term_text:
+                names.add("pain")  # "injection-site pain" is both
         return (
             Value(sorted(names), evidence_of((m.sent for m in ms), limit=5)) if names else Value([])
         )
