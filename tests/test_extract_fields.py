@@ -184,3 +184,13 @@ def test_cues() -> None:
     assert cues["animal"].value == ["rats"]
     assert "transduction" in cues["genetically_modified"].value
     assert cues["hsc"].evidence
+
+
+def test_route_named_for_contrast_is_ignored() -> None:
+    p = body("Intrathecal MSCs are less invasive than intraparenchymal injection of cells.")
+    assert extract_route(p).value == ["intrathecal"]
+
+
+def test_menstrual_alone_is_not_a_source() -> None:
+    p = body("Amniotic MSCs were infused; menstrual resumption was recorded.")
+    assert extract_source(p).value == ["amniotic"]

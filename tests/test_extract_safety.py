@@ -110,3 +110,13 @@ def test_exception_after_negated_sae() -> None:
     s = safety("No serious adverse events other than one pneumonia were reported.")
     assert s.sae_status.value == "some_reported"
     assert "pneumonia" in s.sae_types.value
+
+
+def test_counted_event_needs_no_report_verb() -> None:
+    s = safety("One superficial wound infection was treated with oral antibiotics.")
+    assert s.nonserious_aes.value == ["infection"]
+
+
+def test_injection_site_pain_is_also_pain() -> None:
+    s = safety("Injection-site pain was the most common adverse event.")
+    assert s.nonserious_aes.value == ["injection site reaction", "pain"]

@@ -13,7 +13,9 @@ Example::
 Method: lexicon phrases (``lexicons/routes.toml``) found by the term matcher count when
 their sentence speaks of cells (an MSC cue, a source term, or the word cells) or is the
 title; route words inside another drug's name ("intravenous immunoglobulin") were removed
-by the matcher's ignore list, and background sentences (what earlier studies did) are skipped.
+by the matcher's ignore list, a route named for contrast ("less invasive than
+intraparenchymal injection") is skipped, and background sentences count only when
+nothing else names a route.
 """
 
 from __future__ import annotations
@@ -42,11 +44,20 @@ def _about_cells(sent: Sentence) -> bool:
     return any(tok.lower_.startswith("cell") or "msc" in tok.lower_ for tok in sent.span)
 
 
+_COMPARISON = frozenset({"than", "versus", "vs", "vs.", "compared", "unlike", "instead"})
+
+
+def _compared_with(parsed: ParsedRecord, start: int) -> bool:
+    """ "less invasive than intraparenchymal injection": a route named only for contrast."""
+    before = parsed.doc[max(0, start - 3) : start]
+    return any(tok.lower_ in _COMPARISON for tok in before)
+
+
 def extract_route(parsed: ParsedRecord) -> Value[list[str]]:
     """The route(s) of the MSCs, sorted, with the sentences they were read from."""
     found: dict[str, list[Sentence]] = {}
     for term, sent in parsed.of("route"):
-        if not _about_cells(sent):
+        if not _about_cells(sent) or _compared_with(parsed, term.start):
             continue
         found.setdefault(term.value, []).append(sent)
     found = _prefer_study_sections(found)
