@@ -192,5 +192,5 @@ def test_route_named_for_contrast_is_ignored() -> None:
 
 
 def test_menstrual_alone_is_not_a_source() -> None:
-    p = body("Amniotic MSCs were infused; menstrual resumption was recorded.")
+    p = body("Amniotic MSCs were infused. Menstrual resumption was recorded at 6 months.")
     assert extract_source(p).value == ["amniotic"]

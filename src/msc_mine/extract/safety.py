@@ -81,6 +81,7 @@ _NUMBER_WORDS = {
 _SKIPPABLE = _SERIOUS_MODIFIERS | _MILD_MODIFIERS | {
     "new", "acute", "recurrent", "episodes", "cases", "of", "local", "treatment-related",
     "cell-related", "infusion-related", "additional", "other", "further", "separate",
+    "superficial", "wound", "catheter", "site", "brief", "isolated", "single",
 }  # fmt: skip
 _FRACTION = re.compile(r"^\(?(\d{1,4})/\d{1,5}\)?$")
 _NOT_COUNT_BEFORE = frozenset(
