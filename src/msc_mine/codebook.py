@@ -24,18 +24,44 @@ T = TypeVar("T")
 NOT_STATED = "not_stated"
 
 STUDY_DESIGNS = (
-    "rct", "non_randomized_trial", "cohort", "case_series", "case_report",
-    "review", "animal", "in_vitro", "protocol", "other",
+    "rct",
+    "non_randomized_trial",
+    "cohort",
+    "case_series",
+    "case_report",
+    "review",
+    "animal",
+    "in_vitro",
+    "protocol",
+    "other",
 )
 PHASES = ("1", "1/2", "2", "2/3", "3", "4")
 ROUTES = (
-    "intravenous", "intra_arterial", "intrathecal", "intramuscular", "intra_articular",
-    "intracardiac", "intracerebral", "local_injection", "topical", "subcutaneous",
-    "intraperitoneal", "other", NOT_STATED,
+    "intravenous",
+    "intra_arterial",
+    "intrathecal",
+    "intramuscular",
+    "intra_articular",
+    "intracardiac",
+    "intracerebral",
+    "local_injection",
+    "topical",
+    "subcutaneous",
+    "intraperitoneal",
+    "other",
+    NOT_STATED,
 )
 CELL_SOURCES = (
-    "bone_marrow", "adipose", "umbilical_cord", "placenta", "amniotic", "dental_pulp",
-    "menstrual_blood", "ipsc", "other", NOT_STATED,
+    "bone_marrow",
+    "adipose",
+    "umbilical_cord",
+    "placenta",
+    "amniotic",
+    "dental_pulp",
+    "menstrual_blood",
+    "ipsc",
+    "other",
+    NOT_STATED,
 )
 ALLO_AUTO = ("allogeneic", "autologous", "both", NOT_STATED)
 DOSE_UNITS = ("cells/kg", "cells", NOT_STATED)
@@ -43,31 +69,74 @@ SAE_STATUS = ("none_reported", "some_reported", NOT_STATED)
 INCLUDE = ("yes", "no", "maybe")
 # Order matters: the first reason that applies is the one recorded.
 EXCLUDE_REASONS = (
-    "retracted", "review", "animal", "in_vitro", "protocol", "cell_derived_product",
-    "hsc", "genetically_modified", "combined_intervention", "non_iv_route",
-    "no_safety_reporting", "other",
+    "retracted",
+    "review",
+    "animal",
+    "in_vitro",
+    "protocol",
+    "cell_derived_product",
+    "hsc",
+    "genetically_modified",
+    "combined_intervention",
+    "non_iv_route",
+    "no_safety_reporting",
+    "other",
 )
 RELATEDNESS = ("related", "unrelated", "possibly_related", NOT_STATED)
 AE_CATEGORIES_CORE = (
-    "sae", "death", "thromboembolism", "infection", "malignancy", "fever", "infusion_reaction",
+    "sae",
+    "death",
+    "thromboembolism",
+    "infection",
+    "malignancy",
+    "fever",
+    "infusion_reaction",
 )
 
-IDENTITY_COLUMNS = ("pmid", "doi", "title", "first_author", "journal", "year",
-                    "publication_types")
+IDENTITY_COLUMNS = ("pmid", "doi", "title", "first_author", "journal", "year", "publication_types")
 # Fields that carry an ``F_evidence`` column, in table order.
 EVIDENCE_FIELDS = (
-    "conditions", "study_design", "phase", "route", "cell_source", "allo_auto",
-    "dose_low", "dose_high", "dose_unit", "n_infusions", "n_patients",
-    "sae_status", "sae_count", "sae_types", "nonserious_aes", "include",
+    "conditions",
+    "study_design",
+    "phase",
+    "route",
+    "cell_source",
+    "allo_auto",
+    "dose_low",
+    "dose_high",
+    "dose_unit",
+    "n_infusions",
+    "n_patients",
+    "sae_status",
+    "sae_count",
+    "sae_types",
+    "nonserious_aes",
+    "include",
 )
-VALUE_COLUMNS = EVIDENCE_FIELDS[:-1] + ("include", "exclude_reason")
-TABLE_COLUMNS = (
-    IDENTITY_COLUMNS + VALUE_COLUMNS + tuple(f"{f}_evidence" for f in EVIDENCE_FIELDS)
+VALUE_COLUMNS = (*EVIDENCE_FIELDS[:-1], "include", "exclude_reason")
+TABLE_COLUMNS = IDENTITY_COLUMNS + VALUE_COLUMNS + tuple(f"{f}_evidence" for f in EVIDENCE_FIELDS)
+LIST_COLUMNS = (
+    "publication_types",
+    "conditions",
+    "route",
+    "cell_source",
+    "sae_types",
+    "nonserious_aes",
 )
-LIST_COLUMNS = ("publication_types", "conditions", "route", "cell_source", "sae_types",
-                "nonserious_aes")
-AE_LONG_COLUMNS = ("pmid", "first_author", "year", "condition", "route", "cell_source",
-                   "allo_auto", "category", "events", "n", "relatedness", "evidence")
+AE_LONG_COLUMNS = (
+    "pmid",
+    "first_author",
+    "year",
+    "condition",
+    "route",
+    "cell_source",
+    "allo_auto",
+    "category",
+    "events",
+    "n",
+    "relatedness",
+    "evidence",
+)
 
 
 @dataclass
@@ -143,14 +212,17 @@ class Extraction:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Extraction:
-        kw: dict[str, Any] = {"pmid": d["pmid"],
-                              "extractor_version": d.get("extractor_version", "")}
+        kw: dict[str, Any] = {
+            "pmid": d["pmid"],
+            "extractor_version": d.get("extractor_version", ""),
+        }
         for name in EVIDENCE_FIELDS[:-1]:
             if name in d:
                 kw[name] = Value(d[name]["value"], d[name].get("evidence", ""))
         kw["ae_findings"] = [AEFinding(**a) for a in d.get("ae_findings", [])]
-        kw["cues"] = {k: Value(v["value"], v.get("evidence", ""))
-                      for k, v in d.get("cues", {}).items()}
+        kw["cues"] = {
+            k: Value(v["value"], v.get("evidence", "")) for k, v in d.get("cues", {}).items()
+        }
         return cls(**kw)
 
 

@@ -121,8 +121,13 @@ def normalize_title(title: str) -> str:
 def normalize_doi(doi: str) -> str:
     """Lower-case DOI without resolver prefix (codebook: ``doi``)."""
     d = doi.strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                   "http://dx.doi.org/", "doi:"):
+    for prefix in (
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi:",
+    ):
         if d.startswith(prefix):
-            d = d[len(prefix):]
+            d = d[len(prefix) :]
     return d.strip()

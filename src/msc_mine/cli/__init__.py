@@ -15,9 +15,10 @@ from msc_mine.cli.app import app
 from msc_mine.errors import MscMineError
 
 # Imported for their side effect: each module registers its commands on ``app``.
-from msc_mine.cli import ingest  # noqa: E402,F401  isort: skip
+from msc_mine.cli import ingest  # noqa: F401  isort: skip
 from msc_mine.cli import extract  # noqa: F401  isort: skip
 from msc_mine.cli import import_cmd  # noqa: F401  isort: skip
+from msc_mine.cli import review  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]
 
@@ -29,7 +30,7 @@ def main() -> None:
     try:
         app()
     except MscMineError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         Console(stderr=True).print("interrupted: work stored so far is kept; run again to resume")
