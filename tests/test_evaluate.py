@@ -73,3 +73,39 @@ def test_dev_split_scores_do_not_regress() -> None:
         if report["fields"][field][metric] < floor
     }
     assert not low, f"dev scores below their floors: {low}"
+
+
+TEST = REPO / "corpora" / "gold" / "test"
+
+# Scores measured on the held-out test split (62 records) on 2026-12-05, with extractor
+# version as committed then, truncated to two decimals. The test split is scored, never tuned
+# on: a rule change that drops a field below its floor is a regression, whatever dev says.
+TEST_FLOORS = {
+    "conditions": ("f1", 0.96),
+    "route": ("f1", 0.96),
+    "cell_source": ("f1", 0.96),
+    "sae_types": ("f1", 0.87),
+    "nonserious_aes": ("f1", 0.93),
+    "allo_auto": ("accuracy", 0.91),
+    "sae_status": ("accuracy", 0.93),
+    "sae_count": ("accuracy", 0.91),
+    "dose_unit": ("accuracy", 1.0),
+    "dose_low": ("accuracy", 0.98),
+    "dose_high": ("accuracy", 0.98),
+    "phase": ("accuracy", 1.0),
+    "study_design": ("accuracy", 0.91),
+    "n_patients": ("accuracy", 0.74),
+    "n_infusions": ("accuracy", 0.62),
+}
+
+
+@pytest.mark.skipif(not any(TEST.glob("*.json")), reason="test gold split not present")
+def test_test_split_scores_do_not_regress() -> None:
+    report = evaluate_gold(REPO / "corpora" / "gold", split="test")
+    assert report["n"] >= 62
+    low = {
+        field: (metric, report["fields"][field][metric], floor)
+        for field, (metric, floor) in TEST_FLOORS.items()
+        if report["fields"][field][metric] < floor
+    }
+    assert not low, f"test scores below their floors: {low}"
