@@ -410,6 +410,8 @@ def _as_mention(text: str, group: list[_Quantity], end: int) -> DoseMention | No
     per_kg = unit_m.group("perkg") is not None
     per_person = unit_m.group("perperson") is not None
     unit_end = unit_m.end() if (has_cells or per_kg or per_person) else end
+    if not (has_cells or per_kg or per_person) and not all(q.has_multiplier for q in group):
+        return None  # a plain number with no cell unit is a count, an age, a year ...
     if has_cells and not per_kg and _CONCENTRATION.match(text, unit_m.end("cells")):
         return None
     # Doses of other cells (CD34+, mononuclear) are kept but flagged: a study of those cells
@@ -424,8 +426,6 @@ def _as_mention(text: str, group: list[_Quantity], end: int) -> DoseMention | No
         if _NOT_CELLS.match(text, end):
             return None
         s0, s1 = _sentence_bounds(text, start, end)
-        if not all(q.has_multiplier for q in group):
-            return None  # a plain number with no cell unit is a count, an age, a year ...
         if not _DOSE_CUE.search(text, s0, s1):
             return None
     if per_kg and not has_cells and not all(q.has_multiplier for q in group):
