@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from msc_mine.cli.app import app
+from msc_mine.errors import UsageError
 from msc_mine.pipeline import load_pipeline
 from msc_mine.review import default_out_dir, run_review
 
@@ -44,6 +45,14 @@ def review(
             "-i",
             help="Exported files to screen instead of searching PubMed (PubMed XML, MEDLINE "
             ".nbib, RIS); repeat for several. Each file is one source in the funnel.",
+        ),
+    ] = None,
+    more_inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="More input files, so that `--input a.xml b.nbib` reads both "
+            "(the same as repeating --input).",
+            show_default=False,
         ),
     ] = None,
     out: Annotated[
@@ -76,6 +85,12 @@ def review(
     "maybe" marks records the rules cannot decide with confidence.
     """
     console = Console(stderr=True, quiet=quiet)
+    if more_inputs and not input:
+        raise UsageError(
+            f"unexpected argument {more_inputs[0]}: input files follow --input "
+            "(msc-mine review PIPELINE --input FILE...)"
+        )
+    input = [*(input or []), *(more_inputs or [])]
     p = load_pipeline(pipeline)
     out_dir = out or default_out_dir(p)
     client = None
