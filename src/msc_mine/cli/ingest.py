@@ -119,7 +119,7 @@ def search(
     if limit < 0:
         raise UsageError("--limit must be 0 or more")
     if db is not None and disease and not query:
-        _search_offline(db, disease, limit, fmt)
+        _search_offline(db, disease, limit, fmt, pipeline, quiet)
         return
     term = _term(query, disease, pipeline)
     cache = db.parent / CACHE_NAME if db is not None else DEFAULT_CACHE
@@ -166,23 +166,60 @@ def _print_hits(term: str, count: int, rows: list[dict[str, Any]], fmt: str, qui
     console.print(table)
 
 
-def _search_offline(db: Path, disease: str, limit: int, fmt: str) -> None:
-    """Search the screened table of a review database by disease, without the network.
+OFFLINE_COLUMNS = (
+    "pmid",
+    "year",
+    "include",
+    "exclude_reason",
+    "route",
+    "cell_source",
+    "dose",
+    "sae_status",
+    "title",
+)
 
-    The screening package provides the lookup (``msc_mine.review.search_screened``);
-    until it exists, say so plainly.
+
+def _search_offline(
+    db: Path, disease: str, limit: int, fmt: str, pipeline: Path | None, quiet: bool
+) -> None:
+    """Search the screened rows of a review database by disease, without the network.
+
+    Shows what a reviewer asks first ("what do we have on lupus?"): the decision, route,
+    cell source, dose and SAE status of each screened record whose conditions match.
     """
-    from msc_mine import review
+    from msc_mine.pipeline import load_pipeline
+    from msc_mine.review import search_screened
 
-    # Looked up by name so this module does not depend on the screening package's API.
-    lookup = getattr(review, "search_screened", None)
-    if lookup is None:
-        raise UsageError(
-            "searching a review database offline is not available yet; "
-            "give a PubMed QUERY or drop --db to search PubMed"
+    pipeline_id = load_pipeline(pipeline).id if pipeline is not None else None
+    rows = search_screened(db, disease, pipeline_id)
+    shown = [{c: row[c] for c in OFFLINE_COLUMNS} for row in rows[:limit]]
+    if fmt == "json":
+        payload = {"disease": disease, "db": str(db), "count": len(rows), "hits": shown}
+        json.dump(payload, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(OFFLINE_COLUMNS))
+        writer.writeheader()
+        writer.writerows(shown)
+        return
+    console = Console()
+    if not quiet:
+        counts = {k: sum(r["include"] == k for r in rows) for k in ("yes", "maybe", "no")}
+        console.print(
+            f"[bold]{len(rows):,}[/] screened records on {disease} in {db}: "
+            f"{counts['yes']} included, {counts['maybe']} maybe, {counts['no']} excluded",
+            highlight=False,
         )
-    rows = lookup(db, disease, limit)
-    _print_hits(f"{disease} (in {db})", len(rows), list(rows), fmt, quiet=False)
+    if not shown:
+        return
+    table = Table(title=None if quiet or len(shown) == len(rows) else f"first {len(shown)}")
+    for column in OFFLINE_COLUMNS:
+        wrap = column in ("title", "route", "cell_source", "exclude_reason")
+        table.add_column(column, overflow="fold", no_wrap=not wrap)
+    for row in shown:
+        table.add_row(*(str(row[c] if row[c] is not None else "") for c in OFFLINE_COLUMNS))
+    console.print(table)
 
 
 @app.command()
