@@ -46,7 +46,9 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -196,23 +198,26 @@ def _is_break(doc: Doc, i: int) -> bool:
 @Language.component("msc_sentences")
 def msc_sentences(doc: Doc) -> Doc:
     """Rule-based sentence starts; see the module docstring for the rules."""
-    if not len(doc):
+    n = len(doc)
+    if not n:
         return doc
-    doc[0].is_sent_start = True
-    for tok in doc[1:]:
-        tok.is_sent_start = False
-    for i, tok in enumerate(doc):
-        if i + 1 >= len(doc):
-            break
-        text = tok.text
+    # Set all starts at once with from_array: Token.is_sent_start's setter scans the whole
+    # Doc for a parse on every call, which made this component quadratic in the length.
+    starts = numpy.full(n, -1, dtype=numpy.int64)
+    starts[0] = 1
+    words = [tok.text for tok in doc]
+    for i in range(n - 1):
+        text = words[i]
         if "\n" in text:
-            doc[i + 1].is_sent_start = True
+            starts[i + 1] = 1
         elif text in (".", "!", "?") and _is_break(doc, i):
             j = i + 1
-            while j < len(doc) and doc[j].is_space:
+            while j < n and doc[j].is_space:
                 j += 1
-            if j < len(doc):
-                doc[j].is_sent_start = True
+            if j < n:
+                starts[j] = 1
+    # thinc types the array as Ints2d; a (n, 1) uint64 ndarray is what from_array reads.
+    doc.from_array([SENT_START], starts.astype(numpy.uint64).reshape(n, 1))  # type: ignore[arg-type]
     return doc
 
 
