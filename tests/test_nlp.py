@@ -130,3 +130,19 @@ def test_unknown_model_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         build_pipeline(use_model="en_no_such_model_xyz")
+
+
+def test_empty_abbreviation_matcher_warning_is_silenced() -> None:
+    # A fresh interpreter, as the console script runs: spaCy's own "once" filter for W036
+    # must not win over ours, so a text without abbreviations prints nothing to stderr.
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; warnings.simplefilter('default');"
+        "from msc_mine.nlp import get_pipeline; nlp = get_pipeline();"
+        "nlp('Cells were infused into ten patients. No events occurred.');"
+        "list(nlp.pipe(['A text with no short forms.', 'Another one.']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "W036" not in done.stderr, done.stderr

@@ -53,6 +53,15 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+# scispaCy's abbreviation detector runs a global Matcher on every Doc; when a text defines
+# no abbreviation that Matcher is empty and spaCy warns W036 ("'matcher' does not have any
+# patterns defined"), which is expected and harmless here. A filter set before spaCy is
+# imported (cli main) loses: spaCy's import prepends its own "once" filter for W036. This
+# one is added after `import spacy`, so it comes first; it names only that exact warning.
+warnings.filterwarnings(
+    "ignore", message=r"\[W036\] The component 'matcher' does not have any patterns defined"
+)
+
 __all__ = [
     "LEXICON_FILES",
     "NO_BREAK_AFTER",
