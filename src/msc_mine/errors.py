@@ -17,3 +17,9 @@ class FetchError(MscMineError):
     """E-utilities failed after all retries; the message names the query and batch."""
 
     exit_code = 3
+
+
+class LockedError(MscMineError):
+    """Another run holds the review database's lock; this one stops at once."""
+
+    exit_code = 4

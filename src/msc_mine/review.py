@@ -27,6 +27,13 @@ One run goes fetch -> parse -> store -> extract -> screen -> export, never back:
    key), ``included.csv``, ``maybe.csv``, ``funnel.json`` (checked to add up),
    ``prisma.svg``/``.png`` and ``manifest.json``. Every output but the manifest's timestamps
    is a function of the inputs, so a rerun with no new records rewrites identical bytes.
+
+Identify is separate from extract -> screen -> write (:func:`execute_run`): a review
+identifies from files or a full Entrez search, a refresh (:mod:`msc_mine.refresh`)
+incrementally, and both then share the same steps, so their outputs cannot drift apart.
+A run holds the database's lock (:mod:`msc_mine.lock`) and writes every output to a
+temporary file renamed into place once all are written (:mod:`msc_mine.atomic`): a run
+that dies leaves the previous outputs whole.
 """
 
 from __future__ import annotations
@@ -42,10 +49,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from msc_mine.atomic import Staging, sweep
 from msc_mine.codebook import TABLE_COLUMNS, Decision, Extraction
 from msc_mine.dedup import deduplicate
 from msc_mine.errors import MscMineError, UsageError
 from msc_mine.funnel import Funnel, build_funnel
+from msc_mine.lock import review_lock
 from msc_mine.manifest import Manifest, file_sha256
 from msc_mine.pipeline import Pipeline
 from msc_mine.prisma import write_prisma
@@ -103,89 +112,180 @@ def run_review(
     """
     if not inputs and client is None:
         raise UsageError("give input files (--input) or an Entrez client to search PubMed")
-    out = Path(out_dir) if out_dir is not None else default_out_dir(pipeline)
-    out.mkdir(parents=True, exist_ok=True)
-    db_path = Path(db) if db is not None else out / "review.sqlite"
-    say = progress or (lambda _msg: None)
-    if extractor is None:
-        extractor, extractor_version = _default_extractor()
-    version = extractor_version or ""
-    timings: dict[str, float] = {}
-    manifest = Manifest(
-        review=pipeline.id,
-        pipeline_path=str(pipeline.path),
-        pipeline_sha256=pipeline.sha256,
-        mode="files" if inputs else "entrez",
-        started=_now(),
-        extractor_version=version,
+    ctx = RunContext.create(
+        pipeline, out_dir, db, processes, extractor, extractor_version, progress
     )
-    with Store(db_path) as store:
-        run_id = store.start_run("review", pipeline.id)
-        try:
-            t0 = time.perf_counter()
-            if inputs:
-                identified, keys = _identify_files(store, [Path(p) for p in inputs], manifest)
-                label = "files" if len(inputs) > 1 else "file"
-            else:
-                assert client is not None
-                identified, keys = _identify_entrez(store, pipeline, client, manifest)
-                label = "PubMed"
-            timings["identify_and_store"] = time.perf_counter() - t0
-            say(f"identified {sum(identified.values())} records, {len(keys)} unique")
+    manifest = ctx.new_manifest("files" if inputs else "entrez")
 
-            t0 = time.perf_counter()
-            extracted = _extract_changed(store, keys, extractor, version, processes)
-            timings["extract"] = time.perf_counter() - t0
-            say(f"extracted {extracted} new or changed records")
+    def identify(store: Store) -> Identification:
+        if inputs:
+            return identify_files(store, [Path(p) for p in inputs], manifest)
+        assert client is not None
+        return identify_entrez(store, pipeline, client, manifest)
 
-            t0 = time.perf_counter()
-            extractions = store.load_extractions()
-            decisions: dict[str, Decision] = {}
-            records: dict[str, Record] = {}
-            for key in sorted(keys):
-                record = store.get(key)
-                if record is None:  # _identify_* resolved every key against the store
-                    raise MscMineError(f"record {key} vanished from {db_path} during the run")
-                ex = extractions.get(key) or Extraction(pmid=key)
-                decisions[key] = screen(record, ex, pipeline)
-                records[key] = record
-            store.save_decisions(pipeline.id, decisions.values())
-            funnel = build_funnel(pipeline, identified, decisions.values(), sources_label=label)
-            timings["screen"] = time.perf_counter() - t0
+    with review_lock(ctx.db), Store(ctx.db) as store:
+        return execute_run(ctx, store, "review", manifest, identify)
 
-            t0 = time.perf_counter()
-            rows = [
-                _row(records[k], extractions.get(k) or Extraction(pmid=k), decisions[k])
-                for k in sorted(keys)
-            ]
-            files = write_outputs(out, rows, funnel)
-            timings["write"] = time.perf_counter() - t0
-            manifest.counts = {
-                "identified": funnel.identified_total,
-                "duplicates": funnel.duplicates,
-                "screened": funnel.screened,
-                "excluded": sum(s.excluded for s in funnel.excluded.values()),
-                "maybe": funnel.maybe_total,
-                "included": funnel.included,
-                "extracted_this_run": extracted,
-            }
-            manifest.outputs = {name: file_sha256(path) for name, path in files.items()}
-            manifest.finished = _now()
-            manifest.write(out / "manifest.json")
-            files["manifest.json"] = out / "manifest.json"
-            store.finish_run(run_id, "ok", manifest.counts)
-        except BaseException:
-            store.finish_run(run_id, "failed")
-            raise
-    return ReviewResult(out, db_path, funnel, decisions, files, timings, extracted)
+
+@dataclass
+class RunContext:
+    """What every run of a review shares: where it writes, how it extracts, what it says."""
+
+    pipeline: Pipeline
+    out: Path
+    db: Path
+    processes: int
+    extractor: Extractor
+    version: str
+    say: Callable[[str], None]
+
+    @classmethod
+    def create(
+        cls,
+        pipeline: Pipeline,
+        out_dir: str | Path | None,
+        db: str | Path | None,
+        processes: int = 1,
+        extractor: Extractor | None = None,
+        extractor_version: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> RunContext:
+        out = Path(out_dir) if out_dir is not None else default_out_dir(pipeline)
+        out.mkdir(parents=True, exist_ok=True)
+        db_path = Path(db) if db is not None else out / "review.sqlite"
+        if extractor is None:
+            extractor, extractor_version = _default_extractor()
+        return cls(
+            pipeline,
+            out,
+            db_path,
+            processes,
+            extractor,
+            extractor_version or "",
+            progress or (lambda _msg: None),
+        )
+
+    def new_manifest(self, mode: str) -> Manifest:
+        return Manifest(
+            review=self.pipeline.id,
+            pipeline_path=str(self.pipeline.path),
+            pipeline_sha256=self.pipeline.sha256,
+            mode=mode,
+            started=_now(),
+            extractor_version=self.version,
+        )
+
+
+@dataclass
+class Identification:
+    """What the identify step found: records per source, the run's unique store keys.
+
+    ``searches`` (Entrez runs) maps each search id to its query, date scope and the
+    ``searches`` rows holding its hits; it is kept in the run's info, so that a refresh
+    can start from the last complete hit list instead of searching everything again.
+    """
+
+    identified: dict[str, int]
+    keys: set[str]
+    label: str
+    searches: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: ``extra(staging, decisions)``: stage more files (the change report) with the outputs.
+ExtraOutputs = Callable[[Staging, dict[str, Decision]], None]
+
+
+def execute_run(
+    ctx: RunContext,
+    store: Store,
+    kind: str,
+    manifest: Manifest,
+    identify: Callable[[Store], Identification],
+    extra: ExtraOutputs | None = None,
+) -> ReviewResult:
+    """identify -> extract -> screen -> write, recorded as one run of ``kind`` in the store.
+
+    The caller holds the review's lock. Outputs are staged and renamed together
+    (:class:`msc_mine.atomic.Staging`), and decisions are saved only once the outputs are
+    in place, so the stored decisions always describe the outputs on disk.
+    """
+    sweep(ctx.out)
+    run_id = store.start_run(kind, ctx.pipeline.id)
+    try:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        ident = identify(store)
+        timings["identify_and_store"] = time.perf_counter() - t0
+        ctx.say(f"identified {sum(ident.identified.values())} records, {len(ident.keys)} unique")
+        result = _extract_screen_write(ctx, store, ident, manifest, timings, extra)
+        info: dict[str, Any] = dict(manifest.counts)
+        if ident.searches:
+            info["searches"] = ident.searches
+        store.finish_run(run_id, "ok", info)
+    except BaseException:
+        store.finish_run(run_id, "failed")
+        raise
+    return result
+
+
+def _extract_screen_write(
+    ctx: RunContext,
+    store: Store,
+    ident: Identification,
+    manifest: Manifest,
+    timings: dict[str, float],
+    extra: ExtraOutputs | None,
+) -> ReviewResult:
+    pipeline, keys, out = ctx.pipeline, ident.keys, ctx.out
+    t0 = time.perf_counter()
+    extracted = _extract_changed(store, keys, ctx.extractor, ctx.version, ctx.processes)
+    timings["extract"] = time.perf_counter() - t0
+    ctx.say(f"extracted {extracted} new or changed records")
+
+    t0 = time.perf_counter()
+    extractions = store.load_extractions()
+    decisions: dict[str, Decision] = {}
+    rows: list[dict[str, Any]] = []
+    for key in sorted(keys):
+        record = store.get(key)
+        if record is None:  # identify resolved every key against the store
+            raise MscMineError(f"record {key} vanished from {ctx.db} during the run")
+        ex = extractions.get(key) or Extraction(pmid=key)
+        decisions[key] = screen(record, ex, pipeline)
+        rows.append(_row(record, ex, decisions[key]))
+    funnel = build_funnel(pipeline, ident.identified, decisions.values(), sources_label=ident.label)
+    timings["screen"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with Staging() as staging:
+        files = write_outputs(out, rows, funnel, staging=staging)
+        manifest.counts = {
+            "identified": funnel.identified_total,
+            "duplicates": funnel.duplicates,
+            "screened": funnel.screened,
+            "excluded": sum(s.excluded for s in funnel.excluded.values()),
+            "maybe": funnel.maybe_total,
+            "included": funnel.included,
+            "extracted_this_run": extracted,
+        }
+        manifest.outputs = {
+            name: file_sha256(staging.temp_of(path)) for name, path in files.items()
+        }
+        manifest.finished = _now()
+        manifest.write(staging.path(out / "manifest.json"))
+        files["manifest.json"] = out / "manifest.json"
+        if extra is not None:
+            extra(staging, decisions)
+    store.save_decisions(pipeline.id, decisions.values())
+    timings["write"] = time.perf_counter() - t0
+    return ReviewResult(out, ctx.db, funnel, decisions, files, timings, extracted)
 
 
 # -- identification ---------------------------------------------------------------------
 
 
-def _identify_files(
-    store: Store, paths: list[Path], manifest: Manifest
-) -> tuple[dict[str, int], set[str]]:
+def identify_files(store: Store, paths: list[Path], manifest: Manifest) -> Identification:
+    """Each input file is one source; its records are stored (merging duplicates)."""
     from msc_mine.readers import pick_format, read_records
 
     identified: dict[str, int] = {}
@@ -202,20 +302,29 @@ def _identify_files(
             count += len(batch)
         identified[name] = count
         manifest.add_input(path, file_sha256(path), count, fmt.name)
-    return identified, _resolve_keys(store, stubs)
+    label = "files" if len(paths) > 1 else "file"
+    return Identification(identified, _resolve_keys(store, stubs), label)
 
 
-def _identify_entrez(
-    store: Store, pipeline: Pipeline, client: EntrezClient, manifest: Manifest
-) -> tuple[dict[str, int], set[str]]:
+def identify_entrez(
+    store: Store,
+    pipeline: Pipeline,
+    client: EntrezClient,
+    manifest: Manifest,
+    only: Iterable[str] | None = None,
+) -> Identification:
+    """Each ``[[search.queries]]`` (those in ``only``, if given) searched and fetched in full."""
     from msc_mine.fetch import fetch_query
-    from msc_mine.queries import build_query
 
     search = pipeline.search
+    wanted = set(only) if only is not None else None
     identified: dict[str, int] = {}
+    searches: dict[str, dict[str, Any]] = {}
     pmids: set[str] = set()
     for entry in search.queries:
-        term = build_query(search.table, _query_entry(entry))
+        if wanted is not None and entry.id not in wanted:
+            continue
+        term = search_term(pipeline, entry)
         report = fetch_query(
             client,
             store,
@@ -235,6 +344,7 @@ def _identify_entrez(
             ids.update(store.search_hits(search_id))
         identified[entry.id] = len(ids)
         pmids.update(ids)
+        searches[entry.id] = search_info(pipeline, term, report.search_ids)
         manifest.add_search(
             entry.id,
             term,
@@ -253,7 +363,24 @@ def _identify_entrez(
             f"{len(missing)} PubMed ids were found but not stored "
             f"(first: {', '.join(missing[:5])}); run again to resume"
         )
-    return identified, pmids
+    return Identification(identified, pmids, "PubMed", searches)
+
+
+def search_term(pipeline: Pipeline, entry: Any) -> str:
+    """The PubMed query of one ``[[search.queries]]`` entry."""
+    from msc_mine.queries import build_query
+
+    return build_query(pipeline.search.table, _query_entry(entry))
+
+
+def search_info(pipeline: Pipeline, term: str, search_ids: Sequence[int]) -> dict[str, Any]:
+    """What a run records about one search: its query, date scope and hit rows."""
+    s = pipeline.search
+    return {
+        "term": term,
+        "scope": [s.datetype, s.mindate, s.maxdate],
+        "search_ids": list(search_ids),
+    }
 
 
 def _query_entry(entry: Any) -> dict[str, str]:
@@ -324,15 +451,17 @@ def _extract_changed(
     store: Store, keys: set[str], extractor: Extractor, version: str, processes: int
 ) -> int:
     state = store.extraction_state()
+    # The store keeps each record's text hash: compare those, and load only what changed.
+    hashes = store.text_hashes()
     todo: list[Record] = []
     done = 0
     for key in sorted(keys):
+        if key in hashes and state.get(key) == (version, hashes[key]):
+            continue
         record = store.get(key)
         if record is None:
             continue
-        h = text_hash(record)
-        if state.get(key) != (version, h):
-            todo.append(record)
+        todo.append(record)
         if len(todo) >= BATCH:
             done += _extract_batch(store, todo, extractor, version, processes)
             todo = []
@@ -379,21 +508,34 @@ def _row(record: Record, extraction: Extraction, decision: Decision) -> dict[str
     return row
 
 
-def write_outputs(out: Path, rows: list[dict[str, Any]], funnel: Funnel) -> dict[str, Path]:
-    """Write every table, the funnel and the diagram into ``out``; return name -> path."""
+def write_outputs(
+    out: Path, rows: list[dict[str, Any]], funnel: Funnel, staging: Staging | None = None
+) -> dict[str, Path]:
+    """Write every table, the funnel and the diagram into ``out``; return name -> path.
+
+    Files go to temporary names first (``staging``, committed by the caller; without one,
+    here) and replace the previous outputs only once all are written.
+    """
+    if staging is None:
+        with Staging() as own:
+            return write_outputs(out, rows, funnel, own)
     files: dict[str, Path] = {}
     rows = sorted(rows, key=lambda r: str(r["pmid"]))
     for name in TABLE_FILES:
         path = out / name
-        write_table_file(rows, path)
+        write_table_file(rows, staging.path(path))
         files[name] = path
     for name, include in (("included.csv", "yes"), ("maybe.csv", "maybe")):
         path = out / name
-        write_table_file([r for r in rows if r["include"] == include], path)
+        write_table_file([r for r in rows if r["include"] == include], staging.path(path))
         files[name] = path
-    funnel.write_json(out / "funnel.json")
+    funnel.write_json(staging.path(out / "funnel.json"))
     files["funnel.json"] = out / "funnel.json"
-    svg, png = write_prisma(funnel, out)
+    svg, png = out / "prisma.svg", out / "prisma.png"
+    tmp_svg, tmp_png = staging.path(svg), staging.path(png)
+    # write_prisma names both files after one stem; the staged names share it.
+    assert tmp_png == tmp_svg.with_suffix(".png")
+    write_prisma(funnel, out, stem=tmp_svg.stem)
     files["prisma.svg"], files["prisma.png"] = svg, png
     return files
 
@@ -548,13 +690,21 @@ def _now() -> str:
 
 
 __all__ = [
+    "ExtraOutputs",
+    "Identification",
     "ReviewResult",
+    "RunContext",
     "default_out_dir",
     "disease_name",
+    "execute_run",
     "format_dose",
+    "identify_entrez",
+    "identify_files",
     "include_evidence",
     "run_review",
+    "search_info",
     "search_screened",
+    "search_term",
     "write_outputs",
     "write_table_file",
 ]
