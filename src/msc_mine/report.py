@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -957,144 +958,11 @@ def inline_svg(svg: str, prefix: str, label: str) -> str:
 
 # -- style and script --------------------------------------------------------------------
 
-CSS = """
-:root{--ink:#1d2430;--muted:#5c6675;--line:#d5dae1;--bg:#fff;--band:#f4f6f9;
---accent:#1f5fa8;--mark:#ffe58a;--alert:#a4161a}
-*{box-sizing:border-box}
-body{margin:0;color:var(--ink);background:var(--bg);font:15px/1.5 system-ui,-apple-system,
-"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-header,main{max-width:1280px;margin:0 auto;padding:0 24px}
-header{padding-top:24px;border-bottom:1px solid var(--line)}
-.kicker{margin:0;color:var(--muted);text-transform:uppercase;letter-spacing:.08em;font-size:12px}
-h1{margin:4px 0 8px;font-size:28px;line-height:1.2}
-h2{margin:40px 0 12px;font-size:21px;border-bottom:2px solid var(--ink);padding-bottom:4px}
-h3{margin:24px 0 8px;font-size:16px}
-.lead{font-size:17px;margin:0 0 12px}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0 0 8px}
-.facts dt{color:var(--muted)}.facts dd{margin:0}
-.generated{color:var(--muted);font-size:13px;margin:4px 0 12px}
-nav ol{display:flex;flex-wrap:wrap;gap:4px 20px;padding:0;margin:0 0 16px;list-style:none}
-nav a{color:var(--accent)}
-a{color:var(--accent)}
-code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.9em}
-code.query{display:block;max-width:60em;white-space:pre-wrap;word-break:break-word;
-font-size:12px}
-.scroll{overflow-x:auto;margin:8px 0 16px;border:1px solid var(--line)}
-table{border-collapse:collapse;font-size:13.5px;width:100%}
-th,td{padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top;text-align:left}
-thead th{background:var(--band);position:sticky;top:0;white-space:nowrap}
-tbody tr:nth-child(even){background:#fafbfc}
-td.n,td .n{text-align:right;font-variant-numeric:tabular-nums}
-table.studies{min-width:1500px}
-td.study{min-width:18em;max-width:26em}
-td.study .who{font-weight:600}
-td.study .title{display:block}
-td.study .journal{display:block;color:var(--muted);font-size:12px;font-style:italic}
-a.doi{font-size:12px;margin-left:4px}
-td.pmid{white-space:nowrap}
-.muted{color:var(--muted)}
-details>summary{cursor:pointer;color:var(--ink)}
-td details>summary{list-style:none;text-decoration:underline dotted var(--accent);
-text-underline-offset:3px}
-td details>summary::-webkit-details-marker{display:none}
-details[open]>summary{font-weight:600}
-.ev{margin:4px 0 2px;padding:6px 8px;background:var(--band);border-left:3px solid var(--accent);
-font-size:12.5px;width:24em;max-width:70vw;white-space:normal}
-.ev span{display:block}.ev span+span{margin-top:4px}
-td.evidence-col .ev{width:auto;min-width:20em}
-mark{background:var(--mark);padding:0 1px}
-.funnel-grid{display:grid;grid-template-columns:minmax(16em,24em) 1fr;gap:24px;
-align-items:start}
-.funnel-grid .scroll,table.funnel{border:0}
-table.funnel tr.sub th{padding-left:24px;font-weight:400;color:var(--muted)}
-table.funnel tr.strong th,table.funnel tr.strong td{font-weight:700}
-table.funnel th{font-weight:400}
-figure{margin:8px 0 24px}
-figcaption{color:var(--muted);font-size:13px}
-svg.figure{display:block;width:100%;height:auto}
-.missing{color:var(--muted);font-style:italic}
-.retractions{border-left:4px solid var(--alert);padding-left:12px}
-.alert{color:var(--alert)}
-summary h3{display:inline}
-input.filter{font:inherit;padding:4px 8px;width:24em;max-width:100%;margin:4px 0}
-th[aria-sort=ascending]::after{content:" \\25B2"}
-th[aria-sort=descending]::after{content:" \\25BC"}
-table.sortable thead th{cursor:pointer}
-#method ul{max-width:60em}
-@media (max-width:900px){.funnel-grid{grid-template-columns:1fr}}
-@media print{
-@page{size:A4 landscape;margin:12mm}
-body{font-size:10.5px}
-header,main{max-width:none;padding:0}
-nav,input.filter{display:none}
-.scroll{overflow:visible;border:0}
-table{font-size:9.5px}
-table.studies{min-width:0}
-thead th{position:static}
-thead{display:table-header-group}
-tr,figure{break-inside:avoid}
-h2{break-after:avoid}
-.ev{width:auto;max-width:none}
-a{color:inherit;text-decoration:none}
-}
-""".strip()
 
-SCRIPT = """
-(function () {
-  function key(cell) {
-    var v = cell.getAttribute('data-sort');
-    if (v === null) { v = cell.textContent.trim(); }
-    var n = Number(v);
-    return v !== '' && !isNaN(n) ? n : v.toLowerCase();
-  }
-  function sortBy(table, index, th) {
-    var asc = th.getAttribute('aria-sort') !== 'ascending';
-    Array.prototype.forEach.call(th.parentNode.cells, function (h) {
-      h.removeAttribute('aria-sort');
-    });
-    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var x = key(a.cells[index]), y = key(b.cells[index]);
-      var c = typeof x === typeof y ? (x < y ? -1 : x > y ? 1 : 0)
-        : (typeof x === 'number' ? -1 : 1);
-      return asc ? c : -c;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  }
-  document.querySelectorAll('table.sortable').forEach(function (table) {
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
-      th.tabIndex = 0;
-      th.title = 'Sort by this column';
-      th.addEventListener('click', function () { sortBy(table, i, th); });
-      th.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter') { sortBy(table, i, th); }
-      });
-    });
-  });
-  document.querySelectorAll('input.filter').forEach(function (input) {
-    var table = document.getElementById(input.getAttribute('data-table'));
-    if (!table) { return; }
-    input.hidden = false;
-    input.addEventListener('input', function () {
-      var q = input.value.toLowerCase();
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-        r.hidden = q !== '' && r.textContent.toLowerCase().indexOf(q) < 0;
-      });
-    });
-  });
-  window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('details:not([open])').forEach(function (d) {
-      d.open = true;
-      d.setAttribute('data-print-open', '');
-    });
-  });
-  window.addEventListener('afterprint', function () {
-    document.querySelectorAll('details[data-print-open]').forEach(function (d) {
-      d.open = false;
-      d.removeAttribute('data-print-open');
-    });
-  });
-})();
-""".strip()
+def _asset(name: str) -> str:
+    # Kept as files beside the code so they are edited as CSS and JavaScript.
+    return resources.files("msc_mine").joinpath("data", name).read_text(encoding="utf-8")
+
+
+CSS = _asset("report.css").strip()
+SCRIPT = _asset("report.js").strip()
