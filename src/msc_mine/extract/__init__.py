@@ -115,7 +115,7 @@ def extract(record: Record, use_model: str | None = None) -> Extraction:
     """Extract one record (the process's pipeline is built on first use)."""
     nlp = get_pipeline(use_model)
     text, starts = record_text(record)
-    return extract_parsed(parse_doc(record, nlp(text), starts))
+    return extract_parsed(parse_doc(record, nlp(text), starts, text))
 
 
 def _extract_batch(records: list[Record], use_model: str | None = None) -> list[Extraction]:
@@ -123,8 +123,8 @@ def _extract_batch(records: list[Record], use_model: str | None = None) -> list[
     texts = [record_text(r) for r in records]
     docs = nlp.pipe((t for t, _ in texts), batch_size=_BATCH)
     return [
-        extract_parsed(parse_doc(rec, doc, starts))
-        for rec, doc, (_, starts) in zip(records, docs, texts, strict=True)
+        extract_parsed(parse_doc(rec, doc, starts, text))
+        for rec, doc, (text, starts) in zip(records, docs, texts, strict=True)
     ]
 
 

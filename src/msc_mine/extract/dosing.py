@@ -19,6 +19,8 @@ mention win over the same unit elsewhere, and attaches each value's sentence as 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from msc_mine.codebook import NOT_STATED, Value
@@ -41,19 +43,26 @@ class DosingResult:
     n_patients: Value[int | None]
 
 
-def _sentence_at(parsed: ParsedRecord, char: int) -> Sentence | None:
-    for sent in parsed.sentences:
-        if sent.span.start_char <= char < sent.span.end_char:
-            return sent
-    return None
+def _sentence_finder(parsed: ParsedRecord) -> Callable[[int], Sentence | None]:
+    """char -> the sentence containing it (sentences are in order and do not overlap)."""
+    sents = parsed.sentences
+    starts = [s.span.start_char for s in sents]
+    ends = [s.span.end_char for s in sents]
+
+    def at(char: int) -> Sentence | None:
+        i = bisect_right(starts, char) - 1
+        return sents[i] if i >= 0 and char < ends[i] else None
+
+    return at
 
 
 def extract_dosing(parsed: ParsedRecord) -> DosingResult:
     """Read dose (low, high, unit), infusions per patient and patients given MSCs."""
-    text = parsed.doc.text
+    text = parsed.text
+    sentence_at = _sentence_finder(parsed)
 
     def usable(start: int) -> Sentence | None:
-        sent = _sentence_at(parsed, start)
+        sent = sentence_at(start)
         return sent if sent is not None and sent.section not in _SKIP_SECTIONS else None
 
     inf_mentions = [c for c in counts.parse_n_infusions(text) if usable(c.start)]

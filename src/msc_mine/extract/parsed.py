@@ -85,11 +85,17 @@ class Sentence:
 
 @dataclass
 class ParsedRecord:
-    """A record, its Doc and its sentences (in order)."""
+    """A record, its Doc and its sentences (in order); ``text`` is ``doc.text``."""
 
     record: Record
     doc: Doc
     sentences: list[Sentence]
+    # Doc.text joins every token's text on each access: the rules read it from here.
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            self.text = self.doc.text
 
     def of(self, family: str) -> list[tuple[Term, Sentence]]:
         """Every term of ``family`` with the sentence it sits in, in text order."""
@@ -126,16 +132,27 @@ def record_text(record: Record) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(text for text, _ in lines), starts
 
 
-def parse_doc(record: Record, doc: Doc, starts: list[tuple[int, str]]) -> ParsedRecord:
-    """Wrap a processed Doc of :func:`record_text` as a :class:`ParsedRecord`."""
+def parse_doc(
+    record: Record, doc: Doc, starts: list[tuple[int, str]], text: str | None = None
+) -> ParsedRecord:
+    """Wrap a processed Doc of :func:`record_text` as a :class:`ParsedRecord`.
+
+    ``text`` is the string the Doc was made from, when the caller has it (saves a join).
+    """
+    if text is None:
+        text = doc.text
     sentences: list[Sentence] = []
     k = 0
     for span in doc.sents:
-        if not span.text.strip():
+        # The tokenizer keeps every character, so a span's text is a slice of the text
+        # (Span.text would rebuild it token by token).
+        start_char = span.start_char
+        sent_text = text[start_char : span.end_char].strip()
+        if not sent_text:
             continue
-        while k + 1 < len(starts) and starts[k + 1][0] <= span.start_char:
+        while k + 1 < len(starts) and starts[k + 1][0] <= start_char:
             k += 1
-        sentences.append(Sentence(span, starts[k][1] if starts else ""))
+        sentences.append(Sentence(span, starts[k][1] if starts else "", text=sent_text))
     terms: list[Term] = doc._.terms or []
     j = 0
     for term in terms:
@@ -143,14 +160,14 @@ def parse_doc(record: Record, doc: Doc, starts: list[tuple[int, str]]) -> Parsed
             j += 1
         if sentences:
             sentences[j].terms.append(term)
-    return ParsedRecord(record, doc, sentences)
+    return ParsedRecord(record, doc, sentences, text)
 
 
 def parse_record(record: Record, nlp: Language | None = None) -> ParsedRecord:
     """Run the pipeline over one record."""
     nlp = nlp or get_pipeline()
     text, starts = record_text(record)
-    return parse_doc(record, nlp(text), starts)
+    return parse_doc(record, nlp(text), starts, text)
 
 
 def evidence_of(sentences: Iterable[Sentence | str], limit: int = 3) -> str:

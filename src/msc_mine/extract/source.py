@@ -37,11 +37,21 @@ _SKIP_SECTIONS = frozenset({"BACKGROUND"})
 _HARVEST = ("aspirat", "harvest", "collected", "obtained", "isolated", "lipoaspirat", "liposuction")
 
 
+def _has_harvest_word(sent: Sentence) -> bool:
+    """Whether a token of the sentence starts with a harvest word."""
+    # Such a token puts the word in the sentence's text: the substring test spares walking
+    # the tokens of most sentences.
+    low = sent.text.lower()
+    if not any(h in low for h in _HARVEST):
+        return False
+    return any(tok.lower_.startswith(_HARVEST) for tok in sent.span)
+
+
 def extract_source(parsed: ParsedRecord) -> Value[list[str]]:
     """The MSCs' tissue source(s), sorted, with evidence sentences."""
     found: dict[str, list[Sentence]] = {}
     for sent in parsed.sentences:
-        harvest = sent.has("cue:msc") and any(tok.lower_.startswith(_HARVEST) for tok in sent.span)
+        harvest = sent.has("cue:msc") and _has_harvest_word(sent)
         for term in sent.terms:
             if term.family == "source" or (
                 term.family == "tissue" and (harvest or parsed.has_cell_word_near(term, before=6))
