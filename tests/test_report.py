@@ -97,7 +97,7 @@ def add_pool(out: Path, categories: tuple[str, ...] = ("sae", "fever")) -> dict[
                     "ci_low": 0.018,
                     "ci_high": 0.09,
                     "tau2": 0.2134,
-                    "i2": 0.31,
+                    "i2": 31.2,
                     "note": "" if i else "zero-event studies corrected",
                 }
             )
@@ -218,7 +218,8 @@ def test_funnel_counts_equal_funnel_json(out: Path) -> None:
 def test_one_row_per_included_study_with_the_evidence_of_each_value(out: Path) -> None:
     doc = page(write_report(out, IV))
     included = read_csv(out / "included.csv")
-    assert len(included) == 15
+    funnel = json.loads((out / "funnel.json").read_text(encoding="utf-8"))
+    assert included and len(included) == funnel["included"]
     assert table_pmids(doc, "included-table") == [r["pmid"] for r in included]
     rows = doc.xpath('//table[@id="included-table"]/tbody/tr')
     headers = [text(th) for th in doc.xpath('//table[@id="included-table"]/thead//th')]
@@ -413,3 +414,29 @@ def test_cli_writes_the_report_and_refuses_a_folder_without_a_run(
     result = CliRunner().invoke(app, ["report", "--out", str(empty)])
     assert isinstance(result.exception, UsageError)
     assert "run `msc-mine review` first" in str(result.exception)
+
+
+def test_forest_plots_are_found_under_the_names_msc_mine_pool_gives_them(out: Path) -> None:
+    # `msc-mine pool --by route` writes forest/<category slug>__route.svg.
+    results = [
+        {"category": "urinary tract infection", "subgroup": sub, "method": m, "k": 2}
+        for sub in ("intravenous", "intra_arterial")
+        for m in ("dl", "reml")
+    ]
+    pool = {"methods": ["dl", "reml"], "continuity_correction": 0.5, "by": "route"}
+    pool["results"] = results
+    (out / "pool.json").write_text(json.dumps(pool), encoding="utf-8")
+    (out / "forest").mkdir()
+    svg = FOREST_SVG.format(title="uti")
+    (out / "forest" / "urinary_tract_infection__route.svg").write_text(svg, encoding="utf-8")
+    doc = page(write_report(out, IV))
+    assert len(section(doc, "pool").xpath(".//figure//svg")) == 1
+    # One block per category and subgroup: names shown on its first row only.
+    table = doc.xpath('//table[@id="pool-table"]/tbody/tr')
+    rows = [[text(td) for td in tr.xpath("./td")[:3]] for tr in table]
+    assert rows == [
+        ["urinary tract infection", "intravenous", "DL"],
+        ["", "", "REML"],
+        ["urinary tract infection", "intra_arterial", "DL"],
+        ["", "", "REML"],
+    ]

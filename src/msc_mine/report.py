@@ -149,8 +149,9 @@ def load_inputs(out_dir: Path) -> ReportInputs:
     pool_path = out_dir / "pool.json"
     if pool_path.is_file():
         inputs.pool = _read_json(pool_path)
+        by = inputs.pool.get("by")
         for category in _pool_categories(inputs.pool):
-            svg = _forest_path(out_dir, category)
+            svg = _forest_path(out_dir, category, str(by) if by else None)
             if svg is not None:
                 inputs.forest_svgs[category] = svg.read_text(encoding="utf-8")
     reports = sorted((out_dir / "changes").glob("*.json")) if (out_dir / "changes").is_dir() else []
@@ -186,12 +187,19 @@ def _pool_categories(pool: dict[str, Any]) -> list[str]:
     return list(seen)
 
 
-def _forest_path(out_dir: Path, category: str) -> Path | None:
-    # The category comes from a file: never let it name a path outside forest/.
-    if "/" in category or "\\" in category or category.startswith("."):
-        return None
-    path = out_dir / "forest" / f"{category}.svg"
-    return path if path.is_file() else None
+def _forest_path(out_dir: Path, category: str, by: str | None = None) -> Path | None:
+    """The category's forest plot: ``forest/<stem>.svg``, the stem as ``msc-mine pool``
+    names it (category slug, ``__<by>`` with subgroups), or the category as written."""
+    slug = re.sub(r"[^a-z0-9_-]+", "_", category.lower()).strip("_") or "category"
+    stems = [f"{slug}__{by}" if by else slug, category]
+    for stem in stems:
+        # The names come from a file: never let one reach outside forest/.
+        if not stem or "/" in stem or "\\" in stem or stem.startswith("."):
+            continue
+        path = out_dir / "forest" / f"{stem}.svg"
+        if path.is_file():
+            return path
+    return None
 
 
 def _manifest_pipeline(manifest: dict[str, Any]) -> Pipeline | None:
@@ -487,31 +495,48 @@ def _section_pool(inputs: ReportInputs) -> Section:
     header = ["Category", *(["Subgroup"] if by else []), "Method", "Studies", "Patients"]
     header += ["Events", "Pooled % (95% CI)", "τ²", "I²", "Note"]
     body = []
+    previous: tuple[str, str] | None = None
+    last_note = ""
     for r in results:
-        cells = [f"<td>{escape(str(r.get('category', '')))}</td>"]
+        # Rows of one category (and subgroup) differ only by method: show the names and a
+        # note shared by both once, so each block reads as one estimate.
+        group = (_text(r.get("category")), _text(r.get("subgroup")))
+        first = group != previous
+        note = _text(r.get("note"))
+        shown_note = note if first or note != last_note else ""
+        previous, last_note = group, note
+        cells = [f"<td>{escape(group[0]) if first else ''}</td>"]
         if by:
-            cells.append(f"<td>{escape(_text(r.get('subgroup')) or 'all')}</td>")
+            cells.append(f"<td>{escape(group[1] or 'all') if first else ''}</td>")
         cells += [
             f"<td>{escape(str(r.get('method', '')).upper())}</td>",
             _num_td(r.get("k")),
             _num_td(r.get("n_patients")),
             _num_td(r.get("events")),
-            f'<td class="n" data-sort="{escape(_text(r.get("estimate")))}">'
+            f'<td class="n est">'
             f"{escape(_ci(r.get('estimate'), r.get('ci_low'), r.get('ci_high')))}</td>",
             f'<td class="n">{escape(_fixed(r.get("tau2"), 3))}</td>',
             f'<td class="n">{escape(_i2(r.get("i2")))}</td>',
-            f"<td>{escape(_text(r.get('note')))}</td>",
+            f'<td class="note">{escape(shown_note)}</td>',
         ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    table = _raw_table(header, body, "pool-table", "pool sortable")
+        cls = ' class="group"' if first else ""
+        body.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    table = _raw_table(header, body, "pool-table", "pool")
     figures = []
     for i, (category, svg) in enumerate(inputs.forest_svgs.items()):
         label = f"Forest plot: {category}"
+        ks = [_float(r.get("k")) or 0 for r in results if r.get("category") == category]
+        k = max(ks, default=0)
+        # The first plot is open; the rest fold away (the print script opens them all).
         figures.append(
+            f"<details{' open' if i == 0 else ''}><summary>{escape(label)} "
+            f'<span class="muted">({_plural(int(k), "study", "studies")})</span></summary>'
             f'<figure class="forest">{inline_svg(svg, f"forest{i}-", label)}'
-            f"<figcaption>{escape(label)}.</figcaption></figure>"
+            f"<figcaption>{escape(label)}.</figcaption></figure></details>"
         )
-    if not figures and results:
+    if figures:
+        figures.insert(0, "<h3>Forest plots</h3>")
+    elif results:
         figures.append('<p class="missing">No forest plots (forest/*.svg) in the folder.</p>')
     return _section("pool", heading, intro, table, *figures)
 
@@ -835,8 +860,8 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _plural(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -878,11 +903,9 @@ def _ci(est: Any, low: Any, high: Any) -> str:
 
 
 def _i2(value: Any) -> str:
+    # pool.json holds I² as a percentage (msc_mine.pool writes it so).
     v = _float(value)
-    if v is None:
-        return "–"
-    # statsmodels reports I² as a fraction; a writer that stores percent is shown as is.
-    return f"{v * 100:.0f}%" if v <= 1 else f"{v:.0f}%"
+    return "–" if v is None else f"{v:.0f}%"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str = "") -> str:

@@ -49,11 +49,12 @@ def report(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Write report.html: one self-contained page (no network needed to open it) with the
-    search, the screening funnel and PRISMA diagram, the included studies with the evidence
-    sentence of every value, the pooled safety estimates and forest plots (after `msc-mine
-    pool`), the records left for a human to check ("maybe") and the last refresh's changes
-    (after `msc-mine refresh`).
+    """Write report.html, one self-contained page to read or send.
+
+    The page (no network needed to open it) holds the search, the screening funnel and
+    PRISMA diagram, the included studies with the evidence sentence of every value, the
+    pooled safety estimates and forest plots (after `msc-mine pool`), the records left for
+    a human to check ("maybe") and the last refresh's changes (after `msc-mine refresh`).
     """
     p: Pipeline | None = load_pipeline(pipeline) if pipeline is not None else None
     if out is None:
