@@ -45,10 +45,12 @@ counted in the note, never pooled.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +59,7 @@ __all__ = [
     "BY_FIELDS",
     "CONTINUITY",
     "METHODS",
+    "POOL_COLUMNS",
     "MetaResult",
     "PoolRow",
     "StudyCount",
@@ -67,6 +70,7 @@ __all__ = [
     "pool_json",
     "random_effects",
     "studies_from_ae_rows",
+    "write_pool_outputs",
 ]
 
 Method = Literal["dl", "reml"]
@@ -365,3 +369,49 @@ def pool_json(
         "results": [r.to_dict() for r in rows],
         "studies": studies,
     }
+
+
+POOL_COLUMNS = (
+    "category",
+    "subgroup",
+    "method",
+    "k",
+    "n_patients",
+    "events",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "tau2",
+    "i2",
+    "note",
+)
+
+
+def write_pool_outputs(
+    review: str,
+    results: Sequence[PoolRow],
+    out_dir: str | Path,
+    methods: Sequence[str] = METHODS,
+    by: str | None = None,
+    cc: float = CONTINUITY,
+) -> dict[str, Path]:
+    """Write ``pool.json``, ``pool.csv`` and ``forest/<stem>.svg|.png`` (categories with
+    at least one study) into ``out_dir``, renamed into place together; name -> path."""
+    from msc_mine.atomic import Staging
+    from msc_mine.forest import write_forest
+    from msc_mine.writers import write_table
+
+    out = Path(out_dir)
+    files: dict[str, Path] = {"pool.json": out / "pool.json", "pool.csv": out / "pool.csv"}
+    doc = pool_json(review, results, methods, by, cc)
+    with Staging() as staging:
+        staging.path(files["pool.json"]).write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        write_table([r.to_dict() for r in results], staging.path(files["pool.csv"]), POOL_COLUMNS)
+        for category in dict.fromkeys(r.category for r in results):
+            rows = [r for r in results if r.category == category]
+            if any(r.k >= 1 for r in rows):
+                svg, png = write_forest(category, rows, out / "forest", by, staging=staging)
+                files[f"forest/{svg.name}"], files[f"forest/{png.name}"] = svg, png
+    return files
