@@ -103,6 +103,16 @@ EXCLUSIONS: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
     ),
     ("no_stem_cells", "other", "preliminary", {}, {"cues": {"msc": None}}),
     (
+        "not_a_clinical_study",
+        "other",
+        "preliminary",
+        {},
+        {
+            "study_design": Value("other"),
+            "cues": {"non_clinical": Value(["websites"], "We coded 90 clinic websites.")},
+        },
+    ),
+    (
         "hsc_only",
         "hsc",
         "eligibility",
@@ -176,6 +186,19 @@ MAYBES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {},
     ),
     ("sae_unclear", {}, {"sae_status": Value("not_stated")}),
+    (
+        "organ_transplant_regimen",
+        {
+            "abstract": [
+                AbstractSection(
+                    "",
+                    "Kidney transplant recipients received MSCs with low-dose tacrolimus. "
+                    "No serious adverse events occurred.",
+                )
+            ]
+        },
+        {},
+    ),
 ]
 
 
@@ -244,6 +267,17 @@ def test_decision_keeps_the_evidence_of_the_values_read() -> None:
     assert d.evidence == "publication type: Review; Journal Article"
     d = screen(record(), extraction(cues={"hsc": Value(["MNC"], "MNCs were given.")}), IV)
     assert d.evidence == f"MNCs were given. | {MSC_SENT}"
+
+
+def test_a_website_survey_with_a_trial_design_is_not_excluded_as_non_clinical() -> None:
+    # The non-clinical cue excludes only when no study design was recognized.
+    ex = extraction(cues={"non_clinical": Value(["website"], "Listed on the trial website.")})
+    assert screen(record(), ex, IV).include == "yes"
+
+
+def test_transplant_without_an_immunosuppressant_named_is_no_maybe() -> None:
+    rec = record(abstract=[AbstractSection("", "MSCs were infused after liver transplantation.")])
+    assert screen(rec, extraction(), IV).include == "yes"
 
 
 def test_adverse_event_wording_without_an_sae_statement_is_a_maybe() -> None:
