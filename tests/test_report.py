@@ -231,6 +231,9 @@ def test_one_row_per_included_study_with_the_evidence_of_each_value(out: Path) -
         assert sentences == expected["route_evidence"].split(" | ")
         # The value is marked where the sentence says it (intravenous, infused, ...).
         assert cell.xpath(".//div[@class='ev']//mark")
+        # Printed, each value is introduced by its column name (the header is not repeated).
+        labels = [td.get("data-label") for td in row.xpath("./td")[2:]]
+        assert labels == headers[2:]
         link = row.xpath("./td[1]/a")[0]
         assert link.get("href") == f"https://pubmed.ncbi.nlm.nih.gov/{expected['pmid']}/"
 
@@ -354,6 +357,7 @@ def test_pipeline_is_read_from_the_manifest_when_unchanged(out: Path, tmp_path: 
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     doc = page(write_report(out))
     assert text(doc.xpath("//h1")[0]) == "msc_iv_safety"
+    assert "msc-mine report PIPELINE" in text(doc.xpath("//header")[0])
 
 
 def test_a_folder_without_a_review_run_is_a_usage_error(tmp_path: Path) -> None:

@@ -250,7 +250,7 @@ def render_report(inputs: ReportInputs, pipeline: Pipeline | None = None) -> str
     software = m.get("software") or {}
     facts = [
         ("Review", review_id),
-        ("Citation", pipeline.citation if pipeline and pipeline.citation else "not given"),
+        ("Citation", _citation(pipeline)),
         ("Date", f"generated from the run finished at {m.get('finished') or 'unknown'}"),
         (
             "Software",
@@ -275,6 +275,13 @@ def render_report(inputs: ReportInputs, pipeline: Pipeline | None = None) -> str
         f'<nav aria-label="Sections"><ol>{nav}</ol></nav>\n</header>\n'
         f"<main>\n{body}\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
+
+
+def _citation(pipeline: Pipeline | None) -> str:
+    if pipeline is None:
+        # No pipeline, or the manifest's one was edited since the run (see write_report).
+        return "not shown: give the pipeline file to `msc-mine report PIPELINE`"
+    return pipeline.citation or "not given in the pipeline file"
 
 
 Section = tuple[str, str, str]  # (id, heading, html)
@@ -414,8 +421,8 @@ def _section_included(inputs: ReportInputs) -> Section:
     body = []
     for r in rows:
         cells = [_pmid_cell(r), _study_cell(r)]
-        for name, _ in STUDY_FIELDS:
-            cells.append(_dose_cell(r) if name == "dose" else _value_cell(r, name))
+        for name, label in STUDY_FIELDS:
+            cells.append(_dose_cell(r, label) if name == "dose" else _value_cell(r, name, label))
         body.append("<tr>" + "".join(cells) + "</tr>")
     intro = (
         f"<p>{len(rows)} studies. Click a value to read the sentence it was taken from, with "
@@ -740,22 +747,30 @@ def _study_cell(row: dict[str, str]) -> str:
     )
 
 
-def _value_cell(row: dict[str, str], name: str) -> str:
+def _value_cell(row: dict[str, str], name: str, label: str = "") -> str:
     value = row.get(name, "")
     evidence = row.get(f"{name}_evidence", "")
     shown = value.replace(";", "; ")
-    sort = ""
+    attrs = _label_attr(label)
     if name in NUMBER_FIELDS and value:
-        sort = f' data-sort="{escape(value)}"'
-    return f"<td{sort}>{_value_with_evidence(escape(shown), value, evidence)}</td>"
+        attrs += f' data-sort="{escape(value)}"'
+    return f"<td{attrs}>{_value_with_evidence(escape(shown), value, evidence)}</td>"
 
 
-def _dose_cell(row: dict[str, str]) -> str:
+def _dose_cell(row: dict[str, str], label: str = "") -> str:
     low, high, unit = row.get("dose_low", ""), row.get("dose_high", ""), row.get("dose_unit", "")
     evidence = row.get("dose_low_evidence", "") or row.get("dose_unit_evidence", "")
     shown = format_dose(low, high, unit)
-    sort = f' data-sort="{escape(low)}"' if _float(low) is not None else ""
-    return f"<td{sort}>{_value_with_evidence(shown, '', evidence)}</td>"
+    attrs = _label_attr(label)
+    if _float(low) is not None:
+        attrs += f' data-sort="{escape(low)}"'
+    return f"<td{attrs}>{_value_with_evidence(shown, '', evidence)}</td>"
+
+
+def _label_attr(label: str) -> str:
+    # Printed, the study table becomes one block per study; each value is then introduced
+    # by its column's name (CSS attr()), since the header row is no longer above it.
+    return f' data-label="{escape(label)}"' if label else ""
 
 
 def _value_with_evidence(shown_html: str, value: str, evidence: str) -> str:
