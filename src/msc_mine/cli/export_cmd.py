@@ -54,7 +54,7 @@ class MethodChoice(StrEnum):
 
 
 _PIPELINE_HELP = (
-    "Review pipeline file (TOML) whose review to export, e.g. pipelines/msc_iv_safety.toml; "
+    "Review pipeline file (TOML) naming the review, e.g. pipelines/msc_iv_safety.toml; "
     "`msc-mine review` must have run on it."
 )
 _OUT_HELP = "Review output folder (default: outputs/<review id>/); files are written here."
