@@ -21,7 +21,11 @@ parameters and arrival time.
 
 Searching: a term registered with :meth:`EutilsServer.add_term` returns its PMIDs; any
 other term is matched crudely: it is split at top-level ``AND``; each part matches when
-any of its quoted phrases or bare words occurs in a record's title, abstract or MeSH.
+any of its quoted phrases or bare words occurs in a record's title, abstract or MeSH. A
+part that is a date range in PubMed's syntax, ``("2000/01/01"[pdat] : "3000"[pdat])``
+(tags ``pdat``/``dp``, ``edat``, ``mdat``), filters on that date instead. A record's dates
+come from :func:`msc_mine.pubmed_writer.record_dates`; :meth:`EutilsServer.set_dates`
+overrides them (a record that entered PubMed today, say).
 """
 
 from __future__ import annotations
@@ -126,6 +130,21 @@ class EutilsServer:
                 mesh = " ".join(m.descriptor for m in rec.mesh)
                 st.texts[rec.pmid] = f"{rec.title} {rec.abstract_text} {mesh}".lower()
 
+    def set_dates(
+        self,
+        pmid: str,
+        *,
+        pdat: date | None = None,
+        edat: date | None = None,
+        mdat: date | None = None,
+    ) -> None:
+        """Override a served record's publication, entry or modification date."""
+        with self._lock:
+            dates = self._state.dates[pmid]
+            for name, value in (("pdat", pdat), ("edat", edat), ("mdat", mdat)):
+                if value is not None:
+                    dates[name] = value
+
     def add_term(self, term: str, pmids: Sequence[str]) -> None:
         """Make ``term`` return ``pmids`` (before date filtering)."""
         with self._lock:
@@ -208,25 +227,34 @@ class EutilsServer:
             # Registered terms may list PMIDs efetch cannot return (withdrawn records).
             ids = list(st.terms[term])
         else:
-            groups = [_phrases(part) for part in _split_and(term)]
+            parts = _split_and(term)
+            ranges = [r for r in map(_date_range, parts) if r is not None]
+            groups = [_phrases(part) for part in parts if _date_range(part) is None]
             ids = [
                 pmid
                 for pmid, text in st.texts.items()
                 if all(any(p in text for p in g) for g in groups if g)
             ]
+            for datetype, low, high in ranges:
+                ids = self._in_dates(ids, datetype, low, high)
         datetype = params.get("datetype", "pdat")
         low = _parse_date(params.get("mindate", ""), upper=False)
         high = _parse_date(params.get("maxdate", ""), upper=True)
         if low or high:
-            kept = []
-            for pmid in ids:
-                d = st.dates.get(pmid, {}).get(datetype)
-                if d is None or (low and d < low) or (high and d > high):
-                    continue
-                kept.append(pmid)
-            ids = kept
+            ids = self._in_dates(ids, datetype, low, high)
         # PubMed lists the newest first; numeric PMID order is a fair stand-in.
         return sorted(set(ids), key=int, reverse=True)
+
+    def _in_dates(
+        self, ids: list[str], datetype: str, low: date | None, high: date | None
+    ) -> list[str]:
+        kept = []
+        for pmid in ids:
+            d = self._state.dates.get(pmid, {}).get(datetype)
+            if d is None or (low and d < low) or (high and d > high):
+                continue
+            kept.append(pmid)
+        return kept
 
     def esearch(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         json_mode = params.get("retmode") == "json"
@@ -413,6 +441,23 @@ def _parse_date(text: str, *, upper: bool) -> date | None:
         return date(year, month, 1)
     next_month = date(year + month // 12, month % 12 + 1, 1)
     return date.fromordinal(next_month.toordinal() - 1)
+
+
+_DATE_TAGS = {"pdat": "pdat", "dp": "pdat", "edat": "edat", "mdat": "mdat"}
+_DATE_RANGE = re.compile(
+    r'^\(?\s*"([^"]+)"\[(\w+)\]\s*:\s*"([^"]+)"\[(\w+)\]\s*\)?$', re.IGNORECASE
+)
+
+
+def _date_range(part: str) -> tuple[str, date | None, date | None] | None:
+    """``("2000/01/01"[pdat] : "3000"[pdat])`` -> ("pdat", low, high); else None."""
+    m = _DATE_RANGE.match(part.strip())
+    if m is None or m.group(2).lower() != m.group(4).lower():
+        return None
+    tag = _DATE_TAGS.get(m.group(2).lower())
+    if tag is None:
+        return None
+    return tag, _parse_date(m.group(1), upper=False), _parse_date(m.group(3), upper=True)
 
 
 def _split_and(term: str) -> list[str]:

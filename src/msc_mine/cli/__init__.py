@@ -19,6 +19,7 @@ from msc_mine.cli import ingest  # noqa: F401  isort: skip
 from msc_mine.cli import extract  # noqa: F401  isort: skip
 from msc_mine.cli import import_cmd  # noqa: F401  isort: skip
 from msc_mine.cli import review  # noqa: F401  isort: skip
+from msc_mine.cli import refresh_cmd  # noqa: F401  isort: skip
 from msc_mine.cli import export_cmd  # noqa: F401  isort: skip
 from msc_mine.cli import report_cmd  # noqa: F401  isort: skip
 
