@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from msc_mine.codebook import Value
 from msc_mine.extract.parsed import CELL_WORDS, ParsedRecord, Sentence, evidence_of
@@ -67,8 +67,8 @@ _GENERIC = frozenset(
     }
 )  # fmt: skip
 _PARTNER_MAX = 6  # tokens a partner phrase spans at most
-_PARTNER_BEFORE_WINDOW = 4  # tokens a `partner_before` phrase may stand before the partner
-_PARTNER_AFTER_WINDOW = 6  # tokens a `partner_after` phrase may stand after it
+_PARTNER_BEFORE_WINDOW = 4  # words a `partner_before` phrase may stand before the partner
+_PARTNER_AFTER_WINDOW = 6  # words a `partner_after` phrase may stand after it (8 chars a word)
 _CLAUSE_CUT = re.compile(r"[;:,(]|\b(?:but|whereas|while|however|although)\b", re.IGNORECASE)
 
 
@@ -121,33 +121,38 @@ def extract_cues(parsed: ParsedRecord) -> dict[str, Value[list[str]]]:
     ctx = cue_context()
     words: dict[str, set[str]] = {}
     sents: dict[str, list[Sentence]] = {}
+    text = ""  # Doc.text joins every token on each call: built once, when first needed
     for sent in parsed.sentences:
         for term in sent.terms:
             if not term.family.startswith("cue:"):
                 continue
             family = term.value
-            if family in ctx.families and _is_background(parsed, sent, term, ctx):
-                continue
+            if family in ctx.families:
+                text = text or parsed.doc.text
+                if _is_background(parsed, text, sent, term, ctx):
+                    continue
             words.setdefault(family, set()).add(parsed.doc[term.start : term.end].text.lower())
             sents.setdefault(family, []).append(sent)
     return {f: Value(sorted(words[f]), evidence_of(sents[f])) for f in sorted(words)}
 
 
-def _is_background(parsed: ParsedRecord, sent: Sentence, term: Term, ctx: CueContext) -> bool:
+def _is_background(
+    parsed: ParsedRecord, text: str, sent: Sentence, term: Term, ctx: CueContext
+) -> bool:
     doc = parsed.doc
     t_start = doc[term.start].idx
     t_end = doc[term.end - 1].idx + len(doc[term.end - 1].text)
     ignore = ctx.ignore.get(term.value)
     if ignore is not None:
-        for m in ignore.finditer(doc.text, sent.span.start_char, sent.span.end_char):
+        for m in ignore.finditer(text, sent.span.start_char, sent.span.end_char):
             if m.start() < t_end and t_start < m.end():
                 return True
     if sent.section in ctx.background_sections and not ctx.study_statement.search(sent.text):
         return True
-    if _pre_triggered(doc.text[sent.span.start_char : t_start], ctx):
+    if _pre_triggered(text[sent.span.start_char : t_start], ctx):
         return True
-    if doc[term.start : term.end].text.lower() in ctx.connectors:
-        return _partner_is_background(parsed, term, ctx)
+    if text[t_start:t_end].lower() in ctx.connectors:
+        return _partner_is_background(parsed, text, sent, term, ctx)
     return False
 
 
@@ -164,9 +169,8 @@ def _is_cell_token(tok: Token) -> bool:
     return low in CELL_WORDS or "msc" in low or low.endswith("-derived")
 
 
-def _partner(doc: Doc, term: Term) -> list[Token]:
+def _partner(doc: Doc, sent: Span, term: Term) -> list[Token]:
     """The connector's partner: the phrase after it, or before it if the cells follow."""
-    sent = doc[term.start].sent
 
     def walk(indices: range) -> list[Token]:
         out: list[Token] = []
@@ -193,9 +197,11 @@ def _norm(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") else word
 
 
-def _partner_is_background(parsed: ParsedRecord, term: Term, ctx: CueContext) -> bool:
+def _partner_is_background(
+    parsed: ParsedRecord, text: str, sent: Sentence, term: Term, ctx: CueContext
+) -> bool:
     doc = parsed.doc
-    partner = _partner(doc, term)
+    partner = _partner(doc, sent.span, term)
     if not partner:
         return False
     if ctx.background_partner.search(" ".join(t.text for t in partner)):
@@ -209,18 +215,25 @@ def _partner_is_background(parsed: ParsedRecord, term: Term, ctx: CueContext) ->
     names.discard("")
     if not names:
         return False
-    own = range(partner[0].i, partner[-1].i + 1)
-    for tok in doc:
-        if tok.i in own or _norm(tok.text) not in names:
+    own = (partner[0].idx, partner[-1].idx + len(partner[-1].text))
+    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    for m in re.finditer(rf"(?<![\w-])(?:{alts})s?(?![\w-])", text, re.IGNORECASE):
+        if own[0] <= m.start() < own[1]:
             continue
-        sent = tok.sent
-        lo = max(sent.start, tok.i - _PARTNER_BEFORE_WINDOW)
-        hi = min(sent.end, tok.i + 1 + _PARTNER_AFTER_WINDOW)
-        before = doc.text[doc[lo].idx : tok.idx]
-        after = doc.text[tok.idx + len(tok.text) : doc[hi - 1].idx + len(doc[hi - 1].text)]
+        # Character windows of about the word windows, kept inside the mention's sentence.
+        s0, s1 = _sentence_bounds(parsed, m.start())
+        before = text[max(s0, m.start() - 8 * _PARTNER_BEFORE_WINDOW) : m.start()]
+        after = text[m.end() : min(s1, m.end() + 8 * _PARTNER_AFTER_WINDOW)]
         if ctx.partner_before.search(before) or ctx.partner_after.search(after):
             return True
     return False
+
+
+def _sentence_bounds(parsed: ParsedRecord, char: int) -> tuple[int, int]:
+    for sent in parsed.sentences:
+        if sent.span.start_char <= char < sent.span.end_char:
+            return sent.span.start_char, sent.span.end_char
+    return char, char
 
 
 def _short_forms(doc: Doc, partner: list[Token]) -> set[str]:
