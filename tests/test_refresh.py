@@ -21,6 +21,7 @@ import pytest
 
 from eutils_server import EutilsServer
 from msc_mine import atomic
+from msc_mine.changes import read_rows
 from msc_mine.cli import main
 from msc_mine.codebook import Extraction
 from msc_mine.entrez import EntrezClient, RetryPolicy
@@ -410,3 +411,65 @@ def test_the_base_corpus_predates_the_refresh_window() -> None:
     # The premise of the tests above: nothing of the base corpus entered or changed lately.
     assert max(r.year or 0 for r in _base().records.values()) < TODAY.year
     assert date.fromisoformat(max(r.revised for r in _base().records.values())) < TODAY
+
+
+def _pipeline_file(folder: Path) -> Path:
+    """PIPE as a file: the review's rules with two literal searches and no upper date."""
+    text = (REPO / "pipelines" / "msc_iv_safety.toml").read_text()
+    head, rest = text.split("[[search.queries]]", 1)
+    rules = rest[rest.index("# ----") :]
+    queries = (
+        '[[search.queries]]\nid = "msc"\nquery = "mesenchymal"\n\n'
+        '[[search.queries]]\nid = "iv"\nquery = "intravenous"\n\n'
+    )
+    head = "\n".join(line for line in head.splitlines() if not line.startswith("maxdate"))
+    path = folder / "living.toml"
+    path.write_text(head + "\n" + queries + rules)
+    return path
+
+
+def test_cli_prints_one_summary_line_and_quiet_only_news(
+    eutils_server: EutilsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import msc_mine.review as review
+
+    base = _base()
+    changed = _changed(base)
+    gold = {"now": base.gold}
+    monkeypatch.setattr(review, "_default_extractor", lambda: (GoldExtractor(gold["now"]), "g1"))
+    pipeline, out = _pipeline_file(tmp_path), tmp_path / "live"
+    argv = ["msc-mine", "refresh", str(pipeline), "--out", str(out), "--email", "t@example.org"]
+
+    def cli(*extra: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", [*argv, *extra])
+        with pytest.raises(SystemExit) as exit_info:  # click's standalone mode always exits
+            main()
+        captured = capsys.readouterr()
+        return int(exit_info.value.code or 0), captured.out, captured.err
+
+    _serve(eutils_server, base)
+    code, stdout, stderr = cli()
+    assert code == 0, stderr
+    rows = read_rows(out / "table.csv")
+    included = sum(r["include"] == "yes" for r in rows.values())
+    assert stdout.splitlines() == [
+        f"{TODAY.isoformat()} msc_iv_safety: {len(rows)} new records, {included} new "
+        "inclusions, 0 changed decisions, 0 changed values, 0 retractions"
+    ]
+    assert len(rows) > 60 and included > 10
+    assert "every search ran in full" in stderr
+
+    # Quiet and nothing new: not a byte on either stream.
+    code, stdout, stderr = cli("--quiet")
+    assert (code, stdout, stderr) == (0, "", "")
+
+    # Quiet with new inclusions and a retracted inclusion: the summary line only.
+    gold["now"] = changed.gold
+    _serve(eutils_server, changed)
+    code, stdout, stderr = cli("--quiet")
+    assert code == 0 and stderr == ""
+    assert len(stdout.splitlines()) == 1
+    assert "2 new inclusions" in stdout and "(1 of an included study)" in stdout
