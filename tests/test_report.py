@@ -166,7 +166,12 @@ def text(el: HtmlElement) -> str:
 
 
 def table_pmids(doc: HtmlElement, table_id: str) -> list[str]:
-    return [text(td) for td in doc.xpath(f'//table[@id="{table_id}"]/tbody/tr/td[1]')]
+    """The PMID of each row: its first cell, or the PMID link in the study cell."""
+    pmids = []
+    for tr in doc.xpath(f'//table[@id="{table_id}"]/tbody/tr'):
+        link = tr.xpath(".//span[@class='pmid']/a")
+        pmids.append(text(link[0]) if link else text(tr.xpath("./td[1]")[0]))
+    return pmids
 
 
 # -- structure ---------------------------------------------------------------------------
@@ -232,9 +237,9 @@ def test_one_row_per_included_study_with_the_evidence_of_each_value(out: Path) -
         # The value is marked where the sentence says it (intravenous, infused, ...).
         assert cell.xpath(".//div[@class='ev']//mark")
         # Printed, each value is introduced by its column name (the header is not repeated).
-        labels = [td.get("data-label") for td in row.xpath("./td")[2:]]
-        assert labels == headers[2:]
-        link = row.xpath("./td[1]/a")[0]
+        labels = [td.get("data-label") for td in row.xpath("./td")[1:]]
+        assert labels == headers[1:]
+        link = row.xpath(".//span[@class='pmid']/a")[0]
         assert link.get("href") == f"https://pubmed.ncbi.nlm.nih.gov/{expected['pmid']}/"
 
 
@@ -296,11 +301,8 @@ def test_hostile_text_is_escaped_everywhere(out: Path) -> None:
     assert len(scripts) == 1 and scripts[0].text == SCRIPT
     assert not doc.xpath("//img") and len(doc.xpath("//h1")) == 1
     assert not doc.xpath("//body//b")
-    study = next(
-        tr
-        for tr in doc.xpath('//table[@id="included-table"]/tbody/tr')
-        if text(tr.xpath("./td[1]")[0]) == target["pmid"]
-    )
+    rows = doc.xpath('//table[@id="included-table"]/tbody/tr')
+    study = rows[table_pmids(doc, "included-table").index(target["pmid"])]
     assert text(study.xpath(".//span[@class='title']")[0]) == HOSTILE
     assert HOSTILE in text(section(doc, "changes"))
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in path.read_text(encoding="utf-8")

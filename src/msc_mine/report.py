@@ -417,17 +417,20 @@ def _section_included(inputs: ReportInputs) -> Section:
     rows = inputs.included
     if not rows:
         return _section("included", "Included studies", "<p>No study was included.</p>")
-    header = ["PMID", "Study", *(h for _, h in STUDY_FIELDS)]
+    header = ["Study", *(h for _, h in STUDY_FIELDS)]
     body = []
     for r in rows:
-        cells = [_pmid_cell(r), _study_cell(r)]
+        # The PMID sits in the study cell: one column that stays in view (CSS sticky)
+        # while the values scroll by on a narrow screen.
+        cells = [_study_cell(r, with_pmid=True)]
         for name, label in STUDY_FIELDS:
             cells.append(_dose_cell(r, label) if name == "dose" else _value_cell(r, name, label))
         body.append("<tr>" + "".join(cells) + "</tr>")
     intro = (
-        f"<p>{len(rows)} studies. Click a value to read the sentence it was taken from, with "
-        "the matching words highlighted; <em>not_stated</em> means the abstract does not "
-        "say. Click a column heading to sort.</p>"
+        f"<p>{len(rows)} studies. "
+        '<span class="screen-only">Click a value to read the sentence it was taken from, with '
+        "the matching words highlighted; click a column heading to sort. </span>"
+        "<em>not_stated</em> means the abstract does not say.</p>"
     )
     table = _raw_table(header, body, "included-table", "studies sortable")
     return _section("included", "Included studies", intro, _filter("included-table"), table)
@@ -730,17 +733,18 @@ def _pmid_cell(row: dict[str, str]) -> str:
     return f'<td class="pmid"{sort}>{_pmid_html(pmid)}</td>'
 
 
-def _study_cell(row: dict[str, str]) -> str:
+def _study_cell(row: dict[str, str], with_pmid: bool = False) -> str:
     who = " ".join(x for x in (row.get("first_author", ""), row.get("year", "")) if x)
     doi = row.get("doi", "")
-    link = (
-        f' <a class="doi" href="{escape(DOI_URL.format(quote(doi, safe="/:;()._-")))}">doi</a>'
-        if doi
-        else ""
-    )
+    links = ""
+    if with_pmid and row.get("pmid"):
+        links += f' <span class="pmid">PMID {_pmid_html(row["pmid"])}</span>'
+    if doi:
+        url = escape(DOI_URL.format(quote(doi, safe="/:;()._-")))
+        links += f' <a class="doi" href="{url}">doi</a>'
     journal = row.get("journal", "")
     return (
-        f'<td class="study"><span class="who">{escape(who or "no author")}</span>{link}'
+        f'<td class="study"><span class="who">{escape(who or "no author")}</span>{links}'
         f'<span class="title">{escape(row.get("title", ""))}</span>'
         + (f'<span class="journal">{escape(journal)}</span>' if journal else "")
         + "</td>"
