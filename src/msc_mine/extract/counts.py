@@ -30,7 +30,7 @@ Each :class:`CountMention` keeps its character span: ``text[c.start:c.end]`` is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -548,6 +548,25 @@ def _schedule_count(m: re.Match[str]) -> int | None:
     return times * (span // every)
 
 
+# A schedule match holds only word characters, spaces, commas and hyphens, so it lies inside
+# one run of them, and it holds the word "for".
+_SCHEDULE_RUN = re.compile(r"[\w\s,-]+")
+_FOR = re.compile(r"\sfor\s", re.IGNORECASE)
+
+
+def _schedule_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_SCHEDULE_RE.finditer(text)``, run only over the runs that contain "for".
+
+    Same matches: a run ends at a character no match contains, where the pattern's final
+    word boundary holds both at the run's end and in the whole text, and its look-behinds
+    still see the text before the run (``pos`` does not cut it off).
+    """
+    for run in _SCHEDULE_RUN.finditer(text):
+        start, end = run.span()
+        if _FOR.search(text, start, end):
+            yield from _SCHEDULE_RE.finditer(text, start, end)
+
+
 def parse_n_infusions(text: str) -> list[CountMention]:
     """Statements of how many administrations each patient got, in reading order.
 
@@ -569,7 +588,7 @@ def parse_n_infusions(text: str) -> list[CountMention]:
 
     # Cheap gates: the schedule and interval patterns are costly, their anchors rare.
     has_schedule = _SCHEDULE_GATE.search(text) is not None
-    for m in _SCHEDULE_RE.finditer(text) if has_schedule else ():
+    for m in _schedule_matches(text) if has_schedule else ():
         add(_schedule_count(m), m.start(), m.end(), "schedule")
     for m in _REPEAT_RE.finditer(text):
         if m.group("rtimes"):
