@@ -133,13 +133,14 @@ def load_inputs(out_dir: Path) -> ReportInputs:
     if manifest_path.is_file():
         manifest = _read_json(manifest_path)
         manifest_sha = file_sha256(manifest_path)
-    rows = _read_csv(out_dir / "table.csv")
+    # table.csv is the whole screened set; included.csv and maybe.csv are its filters.
+    # Only those rows are kept: a 20,000-record table need not sit in memory.
+    rows = _read_csv(out_dir / "table.csv", keep=("yes", "maybe"))
     inputs = ReportInputs(
         out_dir=out_dir,
         manifest=manifest,
         manifest_sha256=manifest_sha,
         funnel=_read_json(out_dir / "funnel.json"),
-        # table.csv is the whole screened set; included.csv and maybe.csv are its filters.
         included=[r for r in rows if r.get("include") == "yes"],
         maybe=[r for r in rows if r.get("include") == "maybe"],
     )
@@ -173,10 +174,11 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def _read_csv(path: Path, keep: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a table whose ``include`` is one of ``keep``."""
     csv.field_size_limit(1 << 24)  # evidence cells can be long
     with path.open(newline="", encoding="utf-8") as fh:
-        return [dict(r) for r in csv.DictReader(fh)]
+        return [dict(r) for r in csv.DictReader(fh) if r.get("include") in keep]
 
 
 def _pool_categories(pool: dict[str, Any]) -> list[str]:
