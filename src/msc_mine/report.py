@@ -43,6 +43,7 @@ from msc_mine.manifest import file_sha256
 from msc_mine.pipeline import Pipeline, load_pipeline
 
 REPORT_NAME = "report.html"
+_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}")  # changes/<YYYY-MM-DD>.json, as refresh names them
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 DOI_URL = "https://doi.org/{}"
 
@@ -155,7 +156,12 @@ def load_inputs(out_dir: Path) -> ReportInputs:
             svg = _forest_path(out_dir, category, str(by) if by else None)
             if svg is not None:
                 inputs.forest_svgs[category] = svg.read_text(encoding="utf-8")
-    reports = sorted((out_dir / "changes").glob("*.json")) if (out_dir / "changes").is_dir() else []
+    changes_dir = out_dir / "changes"
+    reports = (
+        sorted(p for p in changes_dir.glob("*.json") if _DATED.match(p.name))
+        if changes_dir.is_dir()
+        else []
+    )
     if reports:
         # Change reports are named by date (YYYY-MM-DD), so the last name is the latest.
         inputs.changes = _read_json(reports[-1])
