@@ -121,16 +121,14 @@ def extract_cues(parsed: ParsedRecord) -> dict[str, Value[list[str]]]:
     ctx = cue_context()
     words: dict[str, set[str]] = {}
     sents: dict[str, list[Sentence]] = {}
-    text = ""  # Doc.text joins every token on each call: built once, when first needed
+    text = parsed.text  # not doc.text, which joins every token on each access
     for sent in parsed.sentences:
         for term in sent.terms:
             if not term.family.startswith("cue:"):
                 continue
             family = term.value
-            if family in ctx.families:
-                text = text or parsed.doc.text
-                if _is_background(parsed, text, sent, term, ctx):
-                    continue
+            if family in ctx.families and _is_background(parsed, text, sent, term, ctx):
+                continue
             words.setdefault(family, set()).add(parsed.doc[term.start : term.end].text.lower())
             sents.setdefault(family, []).append(sent)
     return {f: Value(sorted(words[f]), evidence_of(sents[f])) for f in sorted(words)}

@@ -19,12 +19,13 @@ mention win over the same unit elsewhere, and attaches each value's sentence as 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from msc_mine.codebook import NOT_STATED, Value
-from msc_mine.extract import counts, dose
+from msc_mine.extract import counts, dose, regimen
 from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
 
 __all__ = ["DosingResult", "extract_dosing"]
@@ -56,6 +57,54 @@ def _sentence_finder(parsed: ParsedRecord) -> Callable[[int], Sentence | None]:
     return at
 
 
+def _n_infusions(
+    parsed: ParsedRecord, sentence_at: Callable[[int], Sentence | None]
+) -> Value[int | None]:
+    """Infusions per patient: counts stated in the study's own sections; else in the
+    Objective ("to assess two repeated intrathecal injections"); else one, when the study
+    names a single administration and no repeat (:func:`regimen.implied_single`)."""
+    text = parsed.text
+    mentions = counts.parse_n_infusions(text) + regimen.parse_regimen(text)
+    by_section: dict[str, list[tuple[counts.CountMention, Sentence]]] = {}
+    for c in mentions:
+        sent = sentence_at(c.start)
+        if sent is None or sent.section == "BACKGROUND":
+            continue
+        # "Scores were recorded daily for 30 days": a schedule of follow-up, not of doses.
+        if c.role == "schedule" and not regimen.ADMIN_WORD.search(sent.text):
+            continue
+        key = "OBJECTIVE" if sent.section == "OBJECTIVE" else "study"
+        by_section.setdefault(key, []).append((c, sent))
+    for key in ("study", "OBJECTIVE"):
+        found = by_section.get(key, [])
+        if key == "OBJECTIVE":
+            # "the safety of three doses of MPCs" in a dose-escalation trial: dose levels.
+            found = [(c, s) for c, s in found if not _dose_levels(c, parsed)]
+        best = counts.choose_n_infusions([c for c, _ in found])
+        if best is not None:
+            return Value(best.value, next(s.text for c, s in found if c is best))
+    if _is_review(parsed):
+        return Value(None)
+    own = [s for s in parsed.sentences if s.section not in _SKIP_SECTIONS]
+    i = regimen.implied_single([s.text for s in own])
+    return Value(1, own[i].text) if i is not None else Value(None)
+
+
+_LEVELS = re.compile(r"dose[- ](?:escalat\w*|levels?|cohorts?|groups?|finding)", re.IGNORECASE)
+_REVIEW = re.compile(r"\b(?:meta-analys[ie]s|systematic review|pooled analysis)\b", re.IGNORECASE)
+
+
+def _dose_levels(c: counts.CountMention, parsed: ParsedRecord) -> bool:
+    return "dose" in c.text.lower() and _LEVELS.search(parsed.text) is not None
+
+
+def _is_review(parsed: ParsedRecord) -> bool:
+    types = {t.lower() for t in parsed.record.publication_types}
+    if types & {"review", "systematic review", "meta-analysis"}:
+        return True
+    return _REVIEW.search(parsed.record.title) is not None
+
+
 def extract_dosing(parsed: ParsedRecord) -> DosingResult:
     """Read dose (low, high, unit), infusions per patient and patients given MSCs."""
     text = parsed.text
@@ -65,12 +114,7 @@ def extract_dosing(parsed: ParsedRecord) -> DosingResult:
         sent = sentence_at(start)
         return sent if sent is not None and sent.section not in _SKIP_SECTIONS else None
 
-    inf_mentions = [c for c in counts.parse_n_infusions(text) if usable(c.start)]
-    inf = counts.choose_n_infusions(inf_mentions)
-    n_infusions: Value[int | None] = Value(None)
-    if inf is not None:
-        sent = usable(inf.start)
-        n_infusions = Value(inf.value, sent.text if sent else inf.text)
+    n_infusions = _n_infusions(parsed, sentence_at)
 
     pat_mentions = [c for c in counts.parse_n_patients(text) if usable(c.start)]
     pat = counts.choose_n_patients(pat_mentions)
