@@ -268,9 +268,11 @@ def render_report(inputs: ReportInputs, pipeline: Pipeline | None = None) -> str
     ]
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
     f = inputs.funnel
+    maybe = (f.get("maybe") or {}).get("total")
     lead = (
-        f"{_int(f.get('screened'))} records screened, {_int(f.get('included'))} studies "
-        f"included, {_int((f.get('maybe') or {}).get('total'))} left for a human to check."
+        f"{_text(f.get('screened')) or '?'} records screened, "
+        f"{_text(f.get('included')) or '?'} studies included, "
+        f"{_text(maybe) or '?'} left for a human to check."
     )
     return (
         "<!DOCTYPE html>\n"
