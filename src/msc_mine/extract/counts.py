@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,35 @@ _NUMBER = (
     + rf"(?<![\w.,\-–/^(±:])(?:{_DIGITS}(?!\s?:\s?\d|\s?%)|{_WORD_NUMBER}(?![\w-]))"
 )
 _NUMBER_RE = re.compile(_NUMBER, re.IGNORECASE)
+_NUMBER_LED = f"(?P<num>{_NUMBER})"
+# Every position where a number starts (zero-width, so overlapping starts are all found).
+_NUMBER_AT = re.compile(rf"(?=(?:{_NUMBER}))", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def _number_starts(text: str) -> tuple[int, ...]:
+    """Where a number can start in ``text`` (cached: the patient and infusion parsers of one
+    record both need it)."""
+    return tuple(m.start() for m in _NUMBER_AT.finditer(text))
+
+
+def _finditer_numbers(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that starts with a number.
+
+    A match can start only where a number starts, so the pattern is tried there alone, in
+    order and without overlaps as ``finditer`` does; scanning every character with the
+    number's look-arounds was the dominant cost of the count parsers.
+    """
+    if not pattern.pattern.startswith(_NUMBER_LED):
+        raise ValueError("pattern does not start with a number")  # a guard for later edits
+    pos = 0
+    for start in _number_starts(text):
+        if start < pos:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            yield m
+            pos = m.end()
 
 
 def word_to_int(words: str) -> int | None:
@@ -243,7 +273,7 @@ def parse_n_patients(text: str) -> list[CountMention]:
         taken.append((start, end))
         found.append(CountMention(value, start, end, text[start:end], role))
 
-    for m in _PATIENTS_RE.finditer(text):
+    for m in _finditer_numbers(_PATIENTS_RE, text):
         if _is_breakdown(text, m):
             continue
         add(word_to_int(m.group("num")), m.start(), m.end(), _patient_role(text, m))
@@ -253,7 +283,7 @@ def parse_n_patients(text: str) -> list[CountMention]:
                 found.append(derived)
     for m in _N_EQUALS_RE.finditer(text):
         add(int(m.group("num")), m.start(), m.end(), _n_equals_role(text, m))
-    for m in _ARM_RE.finditer(text):
+    for m in _finditer_numbers(_ARM_RE, text):
         arm = _arm_of(m.group("arm"))
         # "Sixty were randomized to MSCs or placebo": both arms named, so no arm count.
         if arm is not None and not _OR_ARM.match(text, m.end()):
@@ -548,23 +578,30 @@ def _schedule_count(m: re.Match[str]) -> int | None:
     return times * (span // every)
 
 
-# A schedule match holds only word characters, spaces, commas and hyphens, so it lies inside
-# one run of them, and it holds the word "for".
-_SCHEDULE_RUN = re.compile(r"[\w\s,-]+")
+# The schedule and "given N times" matches hold only word characters, spaces, commas and
+# hyphens, so each lies inside one run of them, which holds its anchor word.
+_WORD_RUN = re.compile(r"[\w\s,-]+")
 _FOR = re.compile(r"\sfor\s", re.IGNORECASE)
+_TIMES_WORD = re.compile(r"once|twice|thrice|times", re.IGNORECASE)
+# Words the other infusion patterns cannot match without (cheap whole-text gates).
+_REPEAT_GATE = re.compile(r"repeated", re.IGNORECASE)
+_SINGLE_GATE = re.compile(r"single", re.IGNORECASE)
+_AT_TIMES_GATE = re.compile(r"(?:on|at)\s+(?:day|week|month)s?\s+\d", re.IGNORECASE)
 
 
-def _schedule_matches(text: str) -> Iterator[re.Match[str]]:
-    """``_SCHEDULE_RE.finditer(text)``, run only over the runs that contain "for".
+def _finditer_in_runs(
+    pattern: re.Pattern[str], text: str, runs: list[tuple[int, int]], anchor: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` run only over the word runs that contain ``anchor``.
 
-    Same matches: a run ends at a character no match contains, where the pattern's final
-    word boundary holds both at the run's end and in the whole text, and its look-behinds
-    still see the text before the run (``pos`` does not cut it off).
+    Same matches, for the patterns above: a run ends at a character no match contains,
+    where a final word boundary or "not followed by a space and ..." holds both at the
+    run's end and in the whole text, and look-behinds still see the text before the run
+    (``pos`` does not cut it off).
     """
-    for run in _SCHEDULE_RUN.finditer(text):
-        start, end = run.span()
-        if _FOR.search(text, start, end):
-            yield from _SCHEDULE_RE.finditer(text, start, end)
+    for start, end in runs:
+        if anchor.search(text, start, end):
+            yield from pattern.finditer(text, start, end)
 
 
 def parse_n_infusions(text: str) -> list[CountMention]:
@@ -587,10 +624,11 @@ def parse_n_infusions(text: str) -> list[CountMention]:
         found.append(CountMention(value, start, end, text[start:end], role))
 
     # Cheap gates: the schedule and interval patterns are costly, their anchors rare.
+    runs = [m.span() for m in _WORD_RUN.finditer(text)]
     has_schedule = _SCHEDULE_GATE.search(text) is not None
-    for m in _schedule_matches(text) if has_schedule else ():
+    for m in _finditer_in_runs(_SCHEDULE_RE, text, runs, _FOR) if has_schedule else ():
         add(_schedule_count(m), m.start(), m.end(), "schedule")
-    for m in _REPEAT_RE.finditer(text):
+    for m in _REPEAT_RE.finditer(text) if _REPEAT_GATE.search(text) else ():
         if m.group("rtimes"):
             n = _times_value(m, "rtimes")
             add(None if n is None else n + 1, m.start(), m.end(), "repeat")
@@ -598,18 +636,18 @@ def parse_n_infusions(text: str) -> list[CountMention]:
             items = re.findall(r"\d+|[a-z]+(?:[\s-][a-z]+)*", m.group("list"))
             items = [i for i in items if i.lower() not in ("and", "or")]
             add(1 + len(items), m.start(), m.end(), "repeat")
-    for m in _AT_TIMES_RE.finditer(text):
+    for m in _AT_TIMES_RE.finditer(text) if _AT_TIMES_GATE.search(text) else ():
         add(len(re.findall(r"\d+", m.group("list"))), m.start("list"), m.end(), "schedule")
     for m in _TIMES_INTERVAL_RE.finditer(text) if "interval" in text.lower() else ():
         add(_times_value(m), m.start(), m.end(), "count")
-    for m in _VERB_TIMES_RE.finditer(text):
+    for m in _finditer_in_runs(_VERB_TIMES_RE, text, runs, _TIMES_WORD):
         add(_times_value(m), m.start("t"), m.end(), "count")
-    for m in _SINGLE_RE.finditer(text):
+    for m in _SINGLE_RE.finditer(text) if _SINGLE_GATE.search(text) else ():
         add(1, m.start(), m.end(), "single")
     for m in _ORDINAL_RE.finditer(text):
         o = m.group("ord").lower()
         add(_ORDINALS.get(o) or int(re.sub(r"\D", "", o)), m.start(), m.end(), "ordinal")
-    for m in _INFUSIONS_RE.finditer(text):
+    for m in _finditer_numbers(_INFUSIONS_RE, text):
         n = word_to_int(m.group("num"))
         # "2 infusion centres": a singular noun after a number above one is a modifier.
         if n is None or (n != 1 and not m.group().lower().endswith("s")):
