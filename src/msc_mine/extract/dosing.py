@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from msc_mine.codebook import NOT_STATED, Value
-from msc_mine.extract import counts, dose, regimen
+from msc_mine.extract import arms, counts, dose, regimen
 from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of
 
 __all__ = ["DosingResult", "extract_dosing"]
@@ -94,6 +94,40 @@ _LEVELS = re.compile(r"dose[- ](?:escalat\w*|levels?|cohorts?|groups?|finding)",
 _REVIEW = re.compile(r"\b(?:meta-analys[ie]s|systematic review|pooled analysis)\b", re.IGNORECASE)
 
 
+# "A 58-year-old woman", "a 7-year-old boy": the one patient of a case report.
+_ONE_PERSON = re.compile(
+    r"\b(?:an?|one|the)\s+\d{1,3}-(?:year|month)-old\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:man|woman|boy|girl|male|female|patient|child|infant|neonate|adolescent)\b",
+    re.IGNORECASE,
+)
+_CELL_LONG_FORM = re.compile(r"stem\s+cells?|stromal\s+cells?|mesenchymal|\bMSCs?\b", re.I)
+
+
+def _case_report_sentence(parsed: ParsedRecord) -> str | None:
+    """The sentence introducing a case report's patient, when counts found no number."""
+    types = {t.lower() for t in parsed.record.publication_types}
+    is_case = "case reports" in types or "case report" in parsed.record.title.lower()
+    for sent in parsed.sentences:
+        if sent.section != "BACKGROUND" and _ONE_PERSON.search(sent.text):
+            return sent.text
+    if is_case:
+        return next((s.text for s in parsed.sentences if s.section != "BACKGROUND"), None)
+    return None
+
+
+def _cell_short_forms(parsed: ParsedRecord) -> set[str]:
+    """Short forms the text defines for stem or stromal cells ("MenSCs", "DPSCs")."""
+    out: set[str] = set()
+    for ab in parsed.doc._.abbreviations or []:
+        if isinstance(ab, dict):
+            short, long = ab["short_text"], ab["long_text"]
+        else:  # a Span, when make_serializable is off
+            short, long = ab.text, ab._.long_form.text
+        if _CELL_LONG_FORM.search(long):
+            out.add(short.rstrip("s"))
+    return out
+
+
 def _dose_levels(c: counts.CountMention, parsed: ParsedRecord) -> bool:
     return "dose" in c.text.lower() and _LEVELS.search(parsed.text) is not None
 
@@ -116,12 +150,17 @@ def extract_dosing(parsed: ParsedRecord) -> DosingResult:
 
     n_infusions = _n_infusions(parsed, sentence_at)
 
-    pat_mentions = [c for c in counts.parse_n_patients(text) if usable(c.start)]
+    found = arms.refine_patient_mentions(
+        text, counts.parse_n_patients(text), _cell_short_forms(parsed)
+    )
+    pat_mentions = [c for c in found if usable(c.start)]
     pat = counts.choose_n_patients(pat_mentions)
     n_patients: Value[int | None] = Value(None)
     if pat is not None:
         sent = usable(pat.start)
         n_patients = Value(pat.value, sent.text if sent else pat.text)
+    elif (case := _case_report_sentence(parsed)) is not None:
+        n_patients = Value(1, case)
 
     doses = [m for m in dose.parse_doses(text) if usable(m.start)]
     low, high, unit = dose.summarize(doses, n_infusions.value)
