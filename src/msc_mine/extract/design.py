@@ -104,9 +104,11 @@ _RECOMMENDED = re.compile(
     r"|would|planned|ongoing|merits?|justif(?:y|ies))\b",
     re.I,
 )
+# The leading look-ahead (every alternative starts with r, d or p) fails fast at most
+# positions, before the four look-behinds are tried.
 _RCT = re.compile(
-    r"(?<!non-)(?<!non)(?<!not )(?<!quasi-)\brandomi[sz]ed\b|\bdouble-blind(?:ed)?\b"
-    r"|\bplacebo-controlled\b|\brandomly (?:assigned|allocated)\b",
+    r"(?=[rdp])(?:(?<!non-)(?<!non)(?<!not )(?<!quasi-)\brandomi[sz]ed\b|\bdouble-blind(?:ed)?\b"
+    r"|\bplacebo-controlled\b|\brandomly (?:assigned|allocated)\b)",
     re.I,
 )
 _NON_RANDOMIZED = re.compile(
@@ -201,12 +203,15 @@ def classify_design(
         return by_mesh
     sentences = _sentences(title, abstract)
     trial_types = [p for p in publication_types if _TRIAL_PUBTYPE.match(p.strip())]
-    human = _first_sentence_with(_HUMAN, sentences) is not None
+    human: bool | None = None  # looked for only when a vetoed design comes up
     for design, pattern in _TEXT_RULES:
-        if design in _VETOED_BY_HUMANS and human:
-            continue
         if trial_types and design not in ("protocol", "rct"):
             continue  # an indexed clinical trial: only "protocol" or "randomized" refine it
+        if design in _VETOED_BY_HUMANS:
+            if human is None:
+                human = _first_sentence_with(_HUMAN, sentences) is not None
+            if human:
+                continue
         # "supporting a randomized trial" recommends a design; it does not describe this one.
         skip = _RECOMMENDED if design in ("rct", "non_randomized_trial") else None
         sent = _first_sentence_with(pattern, sentences, skip)
