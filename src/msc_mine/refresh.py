@@ -43,7 +43,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msc_mine.atomic import Staging
+from msc_mine.atomic import Staging, sweep
 from msc_mine.changes import ChangeReport, build_changes, read_rows, stage_report
 from msc_mine.codebook import Decision
 from msc_mine.entrez import format_date
@@ -148,6 +148,7 @@ def run_refresh(
     done = _Progress()
     holder: dict[str, Any] = {}
     with review_lock(ctx.db), Store(ctx.db) as store:
+        sweep(ctx.out / "changes")  # a killed run's temporary report files
         previous = last_successful_run(store, pipeline.id)
         if previous is None:
             ctx.say("no previous successful run of this review: searching in full")
