@@ -21,7 +21,8 @@ Components, in order (``nlp.pipe_names``):
    digit, and at every line break (one abstract section per line), except after the
    abbreviations listed in :data:`NO_BREAK_AFTER` ("et al.", "vs.", "approx.", "i.v."
    before a lower-case word). Decimals and ``10(6)/kg`` are single tokens already.
-3. scispaCy's ``abbreviation_detector`` (Schwartz & Hearst 2003), serializable form.
+3. scispaCy's ``abbreviation_detector`` (Schwartz & Hearst 2003), serializable form, with
+   a faster stand-in for its bracket Matcher (:class:`_BracketPairs`).
 4. ``msc_terms``: two PhraseMatchers (``LOWER`` for ordinary terms, ``ORTH`` for short
    capitalised acronyms such as ``PE`` or ``SVF``) fed from ``lexicons/*.toml``; overlaps
    are resolved longest-first per family, ``ignore`` phrases remove the terms they contain,
@@ -48,7 +49,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -228,6 +229,45 @@ def msc_sentences(doc: Doc) -> Doc:
     # thinc types the array as Ints2d; a (n, 1) uint64 ndarray is what from_array reads.
     doc.from_array([SENT_START], starts.astype(numpy.uint64).reshape(n, 1))  # type: ignore[arg-type]
     return doc
+
+
+# --- abbreviations ----------------------------------------------------------------------
+
+
+class _BracketPairs:
+    """What scispaCy's bracket Matcher (``(``, one or more tokens, ``)``) returns, fast.
+
+    Every span from a ``(`` token to a later ``)`` token with at least one token between,
+    ordered as the Matcher orders them (by end, then by start from the nearest); the
+    Matcher walked every token through its state machine, a fifth of the detector's time.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        strings = nlp.vocab.strings
+        self.key = strings.add("parenthesis")
+        self.open = strings.add("(")
+        self.close = strings.add(")")
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        orth = doc.to_array(ORTH)
+        opens = [int(i) for i in numpy.flatnonzero(orth == self.open)]
+        if not opens:
+            return []
+        out: list[tuple[int, int, int]] = []
+        for j in numpy.flatnonzero(orth == self.close):
+            out.extend((self.key, i, int(j) + 1) for i in reversed(opens) if i <= j - 2)
+        return out
+
+
+@Language.factory("msc_abbreviation_detector", default_config={"make_serializable": False})
+def make_abbreviation_detector(nlp: Language, name: str, make_serializable: bool) -> Any:
+    """scispaCy's AbbreviationDetector with its bracket Matcher replaced by
+    :class:`_BracketPairs` (same matches, same order, so the same abbreviations)."""
+    from scispacy.abbreviation import AbbreviationDetector
+
+    detector = AbbreviationDetector(nlp, name, make_serializable=make_serializable)
+    detector.matcher = _BracketPairs(nlp)
+    return detector
 
 
 # --- terms ------------------------------------------------------------------------------
@@ -512,7 +552,11 @@ def build_pipeline(use_model: str | None = None) -> Language:
             nlp.tokenizer = combined_rule_tokenizer(nlp)
         if not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
             nlp.add_pipe("msc_sentences")
-        nlp.add_pipe("abbreviation_detector", config={"make_serializable": True})
+        nlp.add_pipe(
+            "msc_abbreviation_detector",
+            name="abbreviation_detector",
+            config={"make_serializable": True},
+        )
         nlp.add_pipe("msc_terms")
         nlp.add_pipe("msc_context")
     return nlp
