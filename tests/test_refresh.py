@@ -8,6 +8,7 @@ import importlib.util
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -307,12 +308,28 @@ def test_refresh_without_a_previous_run_searches_in_full(
     assert len(report["new_records"]) == result.review.funnel.screened
     # A second refresh the same day is incremental, changes nothing, and is numbered -2.
     eutils_server.reset_log()
+    before = _snapshot(tmp_path / "new")
+    hit_rows = _count_hit_rows(tmp_path / "new" / "review.sqlite")
     again = _refresh(eutils_server, base, tmp_path / "new")
+    # Same outputs but the manifest's timestamps and mode, and no copy of the hit lists.
+    assert {k: v for k, v in _snapshot(tmp_path / "new").items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
+    assert _count_hit_rows(tmp_path / "new" / "review.sqlite") == hit_rows
+    assert again.review.funnel == result.review.funnel
     assert again.report_files[1].name == f"{TODAY.isoformat()}-2.json"
     assert eutils_server.counts == {"esearch": 4}
     assert again.summary.endswith(
         "0 new records, 0 new inclusions, 0 changed decisions, 0 changed values, 0 retractions"
     )
+
+
+def _count_hit_rows(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM search_hits").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def test_a_held_lock_stops_a_second_refresh_at_once(

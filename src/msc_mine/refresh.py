@@ -20,7 +20,8 @@ date-range clause (``("2000/01/01"[pdat] : "3000"[pdat])``), since esearch takes
 ``datetype`` per request. Then it efetches only ids not stored yet, and revised ids whose
 stored revision date is older than the last run's day. The search's full hit list is the
 last run's (kept in the store, ``searches``/``search_hits``, named in the run's info) plus
-what the windows found, so the funnel's identified counts stay those of the full search.
+what the windows found (the run's info lists the ``searches`` rows whose hits make it up),
+so the funnel's identified counts stay those of the full search.
 
 Then the steps of a review run (:func:`msc_mine.review.execute_run`): re-extract only
 records whose text hash or extractor version changed, rescreen everything, rewrite every
@@ -249,9 +250,10 @@ def _identify_incremental(
             keys |= full.keys
             stored = store.revised_dates()
             continue
+        hit_rows = [int(sid) for sid in info.get("search_ids", [])]
         hits: set[str] = set()
-        for sid in info.get("search_ids", []):
-            hits.update(store.search_hits(int(sid)))
+        for sid in hit_rows:
+            hits.update(store.search_hits(sid))
         scoped = scoped_term(term, pipeline)
         found: dict[str, set[str]] = {}
         for datetype in DATETYPES:
@@ -269,6 +271,8 @@ def _identify_incremental(
                 )
                 store.add_search_hits(sid, window.ids)
                 ids.update(window.ids)
+                if window.ids and not set(window.ids) <= hits:
+                    hit_rows.append(sid)
             found[datetype] = ids
             done.windows.append(SearchWindow(entry.id, datetype, low, high, sorted(ids)))
         last_day = since.isoformat()
@@ -286,17 +290,10 @@ def _identify_incremental(
         done.new_ids.extend(i for i in new if i not in done.new_ids)
         done.revised_ids.extend(revised)
         hits |= found["edat"] | found["mdat"]
-        sid = store.add_search(
-            term,
-            search.db,
-            count=len(hits),
-            datetype=search.datetype if (search.mindate or search.maxdate) else "",
-            mindate=search.mindate,
-            maxdate=search.maxdate,
-        )
-        store.add_search_hits(sid, hits)
         identified[entry.id] = len(hits)
-        searches[entry.id] = search_info(pipeline, term, [sid])
+        # The hit list is the previous rows plus the windows that added to it: the store
+        # grows by what changed, not by a copy of every hit list per refresh.
+        searches[entry.id] = search_info(pipeline, term, hit_rows)
         keys |= hits
         manifest.add_search(
             entry.id,
