@@ -49,12 +49,34 @@ _ITEM = re.compile(
 )
 
 
+# The cheap anchor of _TOTAL_THEN_SPLIT: a colon or semicolon right after one of its verbs.
+_PUNCT = re.compile(r"[:;]")
+_VERB_END = re.compile(
+    r"(?:treated|enrolled|included|randomi[sz]ed|recruited|analy[sz]ed|allocated)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _splits(text: str) -> list[re.Match[str]]:
+    """_TOTAL_THEN_SPLIT matches, searched only in the sentences that hold the anchor."""
+    out: list[re.Match[str]] = []
+    for p in _PUNCT.finditer(text):
+        i = p.start()
+        if _VERB_END.search(text, max(0, i - 14), i) is None:
+            continue
+        lo = max(text.rfind(". ", 0, i), text.rfind("\n", 0, i)) + 1
+        m = next((m for m in _TOTAL_THEN_SPLIT.finditer(text, lo, i + 2) if m.end() > i), None)
+        if m is not None:
+            out.append(m)
+    return out
+
+
 def breakdown_arms(text: str) -> list[CountMention]:
     """MSC-arm counts from "N patients were treated: A received cells and B placebo"."""
     if ":" not in text and ";" not in text:
         return []
     found: list[CountMention] = []
-    for split in _TOTAL_THEN_SPLIT.finditer(text):
+    for split in _splits(text):
         end = text.find(".", split.end())
         clause = text[split.end() : end if end != -1 else len(text)]
         for m in _ITEM.finditer(clause):
@@ -68,7 +90,7 @@ def breakdown_arms(text: str) -> list[CountMention]:
 def _split_totals(text: str) -> list[tuple[int, int]]:
     """Spans from each total's sentence start to its breakdown's colon or semicolon."""
     spans = []
-    for split in _TOTAL_THEN_SPLIT.finditer(text):
+    for split in _splits(text):
         start = max(text.rfind(". ", 0, split.start()), text.rfind("\n", 0, split.start()))
         spans.append((start + 1, split.end()))
     return spans

@@ -150,9 +150,10 @@ def extract_dosing(parsed: ParsedRecord) -> DosingResult:
 
     n_infusions = _n_infusions(parsed, sentence_at)
 
-    found = arms.refine_patient_mentions(
-        text, counts.parse_n_patients(text), _cell_short_forms(parsed)
-    )
+    found = counts.parse_n_patients(text)
+    # Short forms only name bare "(n = 17)" groups: read the abbreviations only then.
+    short = _cell_short_forms(parsed) if any(c.role == "group" for c in found) else set()
+    found = arms.refine_patient_mentions(text, found, short)
     pat_mentions = [c for c in found if usable(c.start)]
     pat = counts.choose_n_patients(pat_mentions)
     n_patients: Value[int | None] = Value(None)

@@ -43,12 +43,15 @@ _NOUN = (
     r"(?:infusions?|injections?|doses?|administrations?|transplantations?|implantations?"
     r"|transfusions?|instillations?|applications?|sessions?|procedures?)"
 )
-_AGAIN_RE = re.compile(rf"{_VERB}[^.;]{{0,80}}?\band\s+(?P<t>again)\b", re.IGNORECASE)
-_TRAILING_RE = re.compile(rf"{_VERB}[^.;]{{0,160}}?,\s*(?P<t>{_TIMES})(?=\s*[.;,])", re.IGNORECASE)
+_VERB_RE = re.compile(_VERB, re.IGNORECASE)
+# Anchors first, then the administration verb in the clause before them: scanning the whole
+# text for the verb-led patterns cost more than the rest of the infusion rules.
+_AGAIN_RE = re.compile(r"\band\s+again\b", re.IGNORECASE)
+_TRAILING_RE = re.compile(rf",\s*(?P<t>{_TIMES})(?=\s*[.;,])", re.IGNORECASE)
 # Up to two words between "single" and the noun, a digit-led one allowed ("15-mL"); not
 # "a single dose level" or "single dose cohort" (a dose-escalation arm).
 _SINGLE_RE = re.compile(
-    rf"\bsingle[\s-]+(?:(?!(?:dose|of|and|or|in|with)\b)[\w][\w-]*\s+){{0,2}}?{_NOUN}"
+    rf"(?<![\w-])single[\s-]+(?:(?!(?:dose|of|and|or|in|with)\b)[\w][\w-]*\s+){{0,2}}?{_NOUN}"
     r"(?![\w-])(?!\s+(?:levels?|cohorts?|groups?|arms?))",
     re.IGNORECASE,
 )
@@ -76,21 +79,39 @@ def _times(m: re.Match[str]) -> int | None:
     return word_to_int(m.group("n")) if m.group("n") else None
 
 
+def _verb_before(text: str, pos: int, reach: int) -> int | None:
+    """Start of the last administration verb within ``reach`` characters before ``pos``, in
+    the same clause (no '.' or ';' between), or None."""
+    lo = max(0, pos - reach)
+    cut = max(text.rfind(".", lo, pos), text.rfind(";", lo, pos))
+    lo = max(lo, cut + 1)
+    found = None
+    for m in _VERB_RE.finditer(text, lo, pos):
+        found = m.start()
+    return found
+
+
 def parse_regimen(text: str) -> list[CountMention]:
     """Administration counts in the wordings listed in the module docstring, in text order."""
     found: list[CountMention] = []
     lower = text.lower()
     if "again" in lower:
         for m in _AGAIN_RE.finditer(text):
-            found.append(CountMention(2, m.start(), m.end(), m.group(), "repeat"))
-    if "," in text and any(w in lower for w in ("once", "twice", "thrice", "times")):
+            start = _verb_before(text, m.start(), 80)
+            if start is not None:
+                found.append(CountMention(2, start, m.end(), text[start : m.end()], "repeat"))
+    if any(w in lower for w in ("once", "twice", "thrice", "times")):
         for m in _TRAILING_RE.finditer(text):
             n = _times(m)
-            if n:
-                found.append(CountMention(n, m.start(), m.end(), m.group(), "count"))
-    if "single" in lower:
-        for m in _SINGLE_RE.finditer(text):
-            found.append(CountMention(1, m.start(), m.end(), m.group(), "single"))
+            start = _verb_before(text, m.start(), 160)
+            if n and start is not None:
+                found.append(CountMention(n, start, m.end(), text[start : m.end()], "count"))
+    pos = lower.find("single")
+    while pos != -1:
+        single = _SINGLE_RE.match(text, pos)
+        if single is not None:
+            found.append(CountMention(1, single.start(), single.end(), single.group(), "single"))
+        pos = lower.find("single", single.end() if single is not None else pos + 6)
     found.sort(key=lambda c: c.start)
     return found
 
@@ -98,10 +119,6 @@ def parse_regimen(text: str) -> list[CountMention]:
 def implied_single(sentences: list[str]) -> int | None:
     """The index of the sentence that names one administration in the singular, when no
     sentence names a repeat; else None. ``sentences`` are the study's own (no Background)."""
-    first = None
-    for i, sent in enumerate(sentences):
-        if _REPEATS.search(sent):
-            return None
-        if first is None and _ONE_RE.search(sent):
-            first = i
-    return first
+    if _REPEATS.search("\n".join(sentences)):
+        return None
+    return next((i for i, sent in enumerate(sentences) if _ONE_RE.search(sent)), None)
