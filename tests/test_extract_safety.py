@@ -120,3 +120,11 @@ def test_counted_event_needs_no_report_verb() -> None:
 def test_injection_site_pain_is_also_pain() -> None:
     s = safety("Injection-site pain was the most common adverse event.")
     assert s.nonserious_aes.value == ["injection site reaction", "pain"]
+
+
+def test_relapse_of_the_transplanted_cancer_is_not_worsening_of_disease() -> None:
+    s = safety("Two patients died, one of leukemia relapse and one of invasive aspergillosis.")
+    assert "worsening of disease" not in s.sae_types.value
+    assert "death" in s.sae_types.value
+    s = safety("Four patients had a relapse of multiple sclerosis requiring admission.")
+    assert "worsening of disease" in s.sae_types.value + s.nonserious_aes.value
