@@ -420,8 +420,9 @@ def test_a_refresh_that_dies_while_writing_leaves_the_outputs_whole(
 def test_stale_temporary_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     (tmp_path / ".table.ab12cd34.tmp.csv").write_text("half")
     (tmp_path / "table.csv").write_text("whole")
+    (tmp_path / ".notes.tmp").write_text("a user's own file")
     assert atomic.sweep(tmp_path) == 1
-    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".notes.tmp", "table.csv"]
 
 
 def test_the_base_corpus_predates_the_refresh_window() -> None:

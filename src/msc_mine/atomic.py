@@ -26,6 +26,7 @@ killed run left behind.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +34,7 @@ from types import TracebackType
 __all__ = ["Staging", "sweep", "write_bytes_atomic", "write_text_atomic"]
 
 TMP_MARK = ".tmp"
+_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp(\.[^.]+)?$")
 
 
 def _replace(src: Path, dst: Path) -> None:
@@ -145,7 +147,8 @@ def sweep(folder: str | Path) -> int:
     if not root.is_dir():
         return 0
     for path in root.glob(f".*{TMP_MARK}*"):
-        if path.is_file():
+        # Only names Staging makes: an output folder may hold a user's own dot files.
+        if _TEMP_NAME.match(path.name) and path.is_file():
             path.unlink(missing_ok=True)
             removed += 1
     return removed
