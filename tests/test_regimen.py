@@ -72,6 +72,15 @@ def test_a_repeat_anywhere_blocks_the_implied_single(text: str) -> None:
     assert implied_single(["Thirty patients were enrolled.", text]) is None
 
 
+def test_a_follow_up_frequency_does_not_block_the_implied_single() -> None:
+    sents = [
+        "Rats were randomized to an intrathecal injection of MSCs or medium.",
+        "Locomotion was scored weekly for 8 weeks.",
+    ]
+    assert implied_single(sents) == 0
+    assert implied_single([sents[0], "Cells were then given weekly for a month."]) is None
+
+
 def test_nothing_given_implies_nothing() -> None:
     assert implied_single(["Serum markers were compared between 40 patients."]) is None
 

@@ -66,9 +66,12 @@ _ONE_RE = re.compile(
 _REPEATS = re.compile(
     r"\b(?:infusions|injections|doses|administrations|implantations|transplantations"
     r"|transfusions|instillations|repeated|repeat|again|second|third|booster|twice|thrice"
-    r"|times|weekly|monthly|daily|every|biweekly|fortnightly|courses|cycles|sessions)\b",
+    r"|times|courses|cycles|sessions)\b",
     re.IGNORECASE,
 )
+# A frequency repeats the administration only beside one: "infused weekly", not "scored
+# weekly for 8 weeks".
+_FREQUENCY = re.compile(r"\b(?:weekly|monthly|daily|every|biweekly|fortnightly)\b", re.IGNORECASE)
 
 
 def _times(m: re.Match[str]) -> int | None:
@@ -120,5 +123,7 @@ def implied_single(sentences: list[str]) -> int | None:
     """The index of the sentence that names one administration in the singular, when no
     sentence names a repeat; else None. ``sentences`` are the study's own (no Background)."""
     if _REPEATS.search("\n".join(sentences)):
+        return None
+    if any(_FREQUENCY.search(s) and ADMIN_WORD.search(s) for s in sentences):
         return None
     return next((i for i, sent in enumerate(sentences) if _ONE_RE.search(sent)), None)
