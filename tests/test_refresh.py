@@ -26,7 +26,7 @@ from msc_mine.changes import read_rows
 from msc_mine.cli import main
 from msc_mine.codebook import Extraction
 from msc_mine.entrez import EntrezClient, RetryPolicy
-from msc_mine.errors import LockedError
+from msc_mine.errors import FetchError, LockedError
 from msc_mine.lock import review_lock
 from msc_mine.manifest import without_timestamps
 from msc_mine.pipeline import Pipeline, SearchQuery, load_pipeline
@@ -491,3 +491,23 @@ def test_cli_prints_one_summary_line_and_quiet_only_news(
     assert code == 0 and stderr == ""
     assert len(stdout.splitlines()) == 1
     assert "2 new inclusions" in stdout and "(1 of an included study)" in stdout
+
+
+def test_a_fetch_failure_leaves_the_outputs_and_the_next_run_resumes(
+    eutils_server: EutilsServer, tmp_path: Path
+) -> None:
+    base = _base()
+    _serve(eutils_server, base)
+    out = tmp_path / "live"
+    _review(eutils_server, base, out)
+    before = _snapshot(out)
+    changed = _changed(base)
+    _serve(eutils_server, changed)
+    eutils_server.force("503", "503", endpoint="efetch")  # both attempts of the one batch
+    with pytest.raises(FetchError, match="could not be fetched") as failure:
+        _refresh(eutils_server, changed, out)
+    assert failure.value.exit_code == 3
+    assert _snapshot(out) == before
+    result = _refresh(eutils_server, changed, out)
+    assert sorted(result.new_ids) == sorted(changed.new)
+    assert [x["pmid"] for x in result.changes.retractions] == [changed.retracted]

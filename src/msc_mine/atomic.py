@@ -7,8 +7,8 @@ Example::
     >>> out = pathlib.Path(tempfile.mkdtemp())
     >>> write_text_atomic(out / "note.txt", "hello\\n")
     >>> with Staging() as staging:
-    ...     staging.path(out / "a.csv").write_text("x\\n")
-    ...     staging.path(out / "b.csv").write_text("y\\n")
+    ...     n = staging.path(out / "a.csv").write_text("x\\n")
+    ...     n = staging.path(out / "b.csv").write_text("y\\n")
     >>> sorted(p.name for p in out.iterdir())
     ['a.csv', 'b.csv', 'note.txt']
 
