@@ -81,3 +81,12 @@ def test_case_report_has_one_patient() -> None:
 
 def test_no_patient_and_no_case_report_stays_empty() -> None:
     assert n_patients(("", "MSCs were infused and serum markers were measured.")) is None
+
+
+def test_an_adverse_event_tally_is_not_an_arm() -> None:
+    methods = (
+        "Forty-five patients were randomized to one of two dose cohorts or placebo. "
+        "Cohort A (n = 20) and cohort B (n = 15) received MSCs; 10 patients received placebo."
+    )
+    results = "Adverse events in cell-treated patients were fever (n = 7) and headache (n = 4)."
+    assert n_patients(("METHODS", methods), ("RESULTS", results)) == 35

@@ -115,6 +115,24 @@ def _case_report_sentence(parsed: ParsedRecord) -> str | None:
     return None
 
 
+def _drop_event_tallies(
+    parsed: ParsedRecord, mentions: list[counts.CountMention]
+) -> list[counts.CountMention]:
+    """Drop "(n = 6)" right after an adverse-event term: "fever (n = 6)" counts events."""
+    bracketed = [c for c in mentions if c.text.startswith("(")]
+    if not bracketed:
+        return mentions
+    doc = parsed.doc
+    ends = {
+        doc[t.end - 1].idx + len(doc[t.end - 1].text)
+        for s in parsed.sentences
+        for t in s.terms
+        if t.family in ("ae", "sae", "ae_generic")
+    }
+    tallies = {id(c) for c in bracketed if any(c.start - 2 <= e <= c.start for e in ends)}
+    return [c for c in mentions if id(c) not in tallies]
+
+
 def _cell_short_forms(parsed: ParsedRecord) -> set[str]:
     """Short forms the text defines for stem or stromal cells ("MenSCs", "DPSCs")."""
     out: set[str] = set()
@@ -154,6 +172,7 @@ def extract_dosing(parsed: ParsedRecord) -> DosingResult:
     # Short forms only name bare "(n = 17)" groups: read the abbreviations only then.
     short = _cell_short_forms(parsed) if any(c.role == "group" for c in found) else set()
     found = arms.refine_patient_mentions(text, found, short)
+    found = _drop_event_tallies(parsed, found)
     pat_mentions = [c for c in found if usable(c.start)]
     pat = counts.choose_n_patients(pat_mentions)
     n_patients: Value[int | None] = Value(None)
