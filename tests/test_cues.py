@@ -45,6 +45,7 @@ def derived(*sections: tuple[str, str], title: str = "A study") -> list[str]:
         ("Autologous MSCs were co-administered with low-dose IL-2 on day 1.",
          "co-administered"),
         ("Cells were injected during surgery into the fracture gap.", "during surgery"),
+        ("MSCs previously expanded were loaded onto a collagen scaffold.", "collagen scaffold"),
     ],
 )  # fmt: skip
 def test_a_tested_co_intervention_still_fires(text: str, want: str) -> None:
