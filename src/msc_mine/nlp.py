@@ -16,7 +16,7 @@ Example::
 Components, in order (``nlp.pipe_names``):
 
 1. scispaCy's rule tokenizer (keeps ``hUC-MSCs`` and ``BM-MSCs`` whole, so the
-   abbreviation detector can resolve them).
+   abbreviation detector can resolve them), wrapped in :class:`ChunkCachingTokenizer`.
 2. ``msc_sentences``: sentence starts after ``.``/``!``/``?`` followed by a capital or a
    digit, and at every line break (one abstract section per line), except after the
    abbreviations listed in :data:`NO_BREAK_AFTER` ("et al.", "vs.", "approx.", "i.v."
@@ -52,6 +52,7 @@ import spacy
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 
 # scispaCy's abbreviation detector runs a global Matcher on every Doc; when a text defines
@@ -66,6 +67,7 @@ warnings.filterwarnings(
 __all__ = [
     "LEXICON_FILES",
     "NO_BREAK_AFTER",
+    "ChunkCachingTokenizer",
     "Term",
     "apply_context",
     "build_pipeline",
@@ -182,6 +184,43 @@ def _lexicon_terms() -> Iterator[tuple[str, str, str]]:
 def _case_sensitive(term: str) -> bool:
     """Short capitalised acronyms ("PE", "SVF", "MI") must keep their case to mean anything."""
     return len(term) <= 6 and any(c.isupper() for c in term)
+
+
+# --- tokenizer --------------------------------------------------------------------------
+
+
+class ChunkCachingTokenizer:
+    """spaCy's tokenizer with its per-chunk cache working again (same Docs, ~10x faster).
+
+    spaCy caches the tokens of each whitespace-separated chunk, but stops saving chunks for
+    the rest of a text once one special case ("vs.", "e.g.", "al.") was met in it (one flag
+    per Doc, spaCy issue #1250), which in abstracts is almost at once: every chunk then ran
+    through the prefix, suffix and infix expressions again, in every abstract. Tokenizing
+    each new chunk alone first lets spaCy cache it under its own rules (a chunk that itself
+    holds a special case is still never cached), so the whole text then reads its chunks
+    from the cache. New chunks are warmed only until spaCy's cache is full.
+    """
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self._seen: set[str] = set()
+        self._limit: int = tokenizer.max_cache_size
+
+    def __call__(self, text: str) -> Doc:
+        tokenizer = self.tokenizer
+        seen = self._seen
+        if len(seen) < self._limit:
+            # str.split() cuts where spaCy's tokenizer does: at runs of str.isspace().
+            for chunk in text.split():
+                if chunk not in seen:
+                    seen.add(chunk)
+                    tokenizer(chunk)
+        doc: Doc = tokenizer(text)
+        return doc
+
+    def __getattr__(self, name: str) -> Any:
+        # vocab, rules, explain, to_bytes ...: the wrapped tokenizer's.
+        return getattr(self.tokenizer, name)
 
 
 # --- sentence splitting ------------------------------------------------------------------
@@ -550,6 +589,8 @@ def build_pipeline(use_model: str | None = None) -> Language:
         else:
             nlp = spacy.blank("en")
             nlp.tokenizer = combined_rule_tokenizer(nlp)
+        if isinstance(nlp.tokenizer, Tokenizer):
+            nlp.tokenizer = ChunkCachingTokenizer(nlp.tokenizer)
         if not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
             nlp.add_pipe("msc_sentences")
         nlp.add_pipe(
