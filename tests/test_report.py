@@ -448,3 +448,15 @@ def test_forest_plots_are_found_under_the_names_msc_mine_pool_gives_them(out: Pa
         ["urinary tract infection", "intra_arterial", "DL"],
         ["", "", "REML"],
     ]
+
+
+def test_the_latest_of_several_same_day_change_reports_is_shown(out: Path) -> None:
+    add_changes(out)
+    # refresh names a day's later reports <date>-2.json, -3 ...; plain name order would put
+    # "2026-12-01-2.json" before "2026-12-01.json".
+    for suffix, summary in (("-2", "second refresh"), ("-10", "tenth refresh")):
+        later = {"date": "2026-12-01", "review": "msc_iv_safety", "summary": summary}
+        (out / "changes" / f"2026-12-01{suffix}.json").write_text(json.dumps(later), "utf-8")
+    ch = section(page(write_report(out, IV)), "changes")
+    assert "tenth refresh" in text(ch)
+    assert "second refresh" not in text(ch)

@@ -43,7 +43,8 @@ from msc_mine.manifest import file_sha256
 from msc_mine.pipeline import Pipeline, load_pipeline
 
 REPORT_NAME = "report.html"
-_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}")  # changes/<YYYY-MM-DD>.json, as refresh names them
+# changes/<YYYY-MM-DD>.json, then <YYYY-MM-DD>-2.json, -3 ... for later refreshes that day.
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.json$")
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 DOI_URL = "https://doi.org/{}"
 
@@ -158,16 +159,25 @@ def load_inputs(out_dir: Path) -> ReportInputs:
                 inputs.forest_svgs[category] = svg.read_text(encoding="utf-8")
     changes_dir = out_dir / "changes"
     reports = (
-        sorted(p for p in changes_dir.glob("*.json") if _DATED.match(p.name))
+        sorted(
+            (p for p in changes_dir.glob("*.json") if _DATED.match(p.name)),
+            key=_change_order,
+        )
         if changes_dir.is_dir()
         else []
     )
     if reports:
-        # Change reports are named by date (YYYY-MM-DD), so the last name is the latest.
+        # Named by date and same-day suffix: the last in (date, suffix) order is the latest.
         inputs.changes = _read_json(reports[-1])
         inputs.changes_name = reports[-1].name
         inputs.earlier_changes = len(reports) - 1
     return inputs
+
+
+def _change_order(path: Path) -> tuple[str, int]:
+    m = _DATED.match(path.name)
+    assert m is not None  # filtered above
+    return m.group(1), int(m.group(2) or 1)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

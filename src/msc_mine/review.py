@@ -38,10 +38,8 @@ that dies leaves the previous outputs whole.
 
 from __future__ import annotations
 
-import io
 import time
 import tomllib
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,10 +68,6 @@ Extractor = Callable[[Sequence[Record], int], Iterable[Extraction]]
 
 BATCH = 2000  # records per store transaction and per extraction batch
 TABLE_FILES = ("table.csv", "table.xlsx", "table.parquet")
-# A fixed date for the workbook's properties: openpyxl stamps "now" otherwise, and the
-# table must be byte-identical between identical runs.
-FIXED_DATE = datetime(2000, 1, 1)
-XLSX_CELL_MAX = 32_000
 
 
 @dataclass
@@ -277,6 +271,11 @@ def _extract_screen_write(
         if extra is not None:
             extra(staging, decisions)
     store.save_decisions(pipeline.id, decisions.values())
+    # The page is built from the files now in place (the change report included), so it is
+    # written after they are committed; it is not listed in the manifest it quotes.
+    from msc_mine.report import write_report
+
+    files["report.html"] = write_report(out, pipeline)
     timings["write"] = time.perf_counter() - t0
     return ReviewResult(out, ctx.db, funnel, decisions, files, timings, extracted)
 
@@ -544,62 +543,17 @@ def write_table_file(rows: list[dict[str, Any]], path: Path) -> None:
     """Write rows (codebook columns) deterministically; format by extension.
 
     CSV and Parquet go through :func:`msc_mine.writers.write_table` (its bytes depend on
-    the rows only); XLSX is written here, because openpyxl stamps the current time into the
-    workbook properties and the zip entries, which would break byte-identical reruns.
+    the rows only); XLSX through :func:`msc_mine.exports.write_table_with_codebook`, which
+    adds the codebook sheet (a reviewer opens one file) and fixes the times openpyxl would
+    stamp into the workbook, so identical runs write identical bytes.
     """
+    from msc_mine.exports import write_table_with_codebook
     from msc_mine.writers import write_table
 
     if path.suffix.lower() == ".xlsx":
-        _write_xlsx(rows, path)
+        write_table_with_codebook(rows, path)
     else:
         write_table(rows, path, columns=TABLE_COLUMNS)
-
-
-def _write_xlsx(rows: list[dict[str, Any]], path: Path) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "table"
-    ws.append(list(TABLE_COLUMNS))
-    for row in rows:
-        ws.append([_xlsx_cell(row.get(c)) for c in TABLE_COLUMNS])
-    wb.properties.created = FIXED_DATE
-    wb.properties.modified = FIXED_DATE
-    wb.properties.creator = "msc-mine"
-    # openpyxl's save_workbook() overwrites "modified" with the current time; its
-    # ExcelWriter keeps the properties we set. The zip entries get fixed times below.
-    from openpyxl.writer.excel import ExcelWriter
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    _rezip_fixed(buf.getvalue(), path)
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and len(value) > XLSX_CELL_MAX:
-        # Excel refuses longer cells; evidence is cut rather than the file lost.
-        return value[:XLSX_CELL_MAX] + " [...]"
-    return value
-
-
-def _rezip_fixed(data: bytes, path: Path) -> None:
-    """Rewrite a zip with fixed entry times (openpyxl uses the current time)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    path.write_bytes(out.getvalue())
 
 
 # -- offline search -----------------------------------------------------------------------
