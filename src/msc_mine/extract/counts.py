@@ -581,7 +581,8 @@ def _schedule_count(m: re.Match[str]) -> int | None:
 # The schedule and "given N times" matches hold only word characters, spaces, commas and
 # hyphens, so each lies inside one run of them, which holds its anchor word.
 _WORD_RUN = re.compile(r"[\w\s,-]+")
-_FOR = re.compile(r"\sfor\s", re.IGNORECASE)
+# A schedule's rate ends in a period word right before "for" ("weekly for", "a month for").
+_FOR = re.compile(r"(?:daily|weekly|monthly|days?|weeks?|months?)\s+for\s", re.IGNORECASE)
 _TIMES_WORD = re.compile(r"once|twice|thrice|times", re.IGNORECASE)
 # Words the other infusion patterns cannot match without (cheap whole-text gates).
 _REPEAT_GATE = re.compile(r"repeated", re.IGNORECASE)
