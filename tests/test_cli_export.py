@@ -107,6 +107,10 @@ def test_pool_writes_json_csv_and_forests(review_copy: Path) -> None:
         assert (review_copy / "forest" / f"{stem}.svg").is_file(), stem
     csv_rows = read_table(review_copy / "pool.csv")
     assert len(csv_rows) == len(doc["results"])
+    # The review's report.html is rebuilt with the estimates and forest plots.
+    page = (review_copy / "report.html").read_text(encoding="utf-8")
+    assert 'id="pool-table"' in page
+    assert "msc-mine pool" not in page.split('id="pool"', 1)[1].split("</section>", 1)[0]
 
 
 def test_pool_by_subgroup_one_category_one_method(review_copy: Path) -> None:

@@ -507,9 +507,8 @@ def _section_pool(inputs: ReportInputs) -> Section:
         return _section(
             "pool",
             heading,
-            '<p class="missing">No pooled estimates yet: run <code>msc-mine pool '
-            "PIPELINE</code> to write pool.json and the forest plots into this folder, then "
-            "<code>msc-mine report</code> again.</p>",
+            '<p class="missing">No pooled estimates yet: <code>msc-mine pool PIPELINE</code> '
+            "writes pool.json and the forest plots into this folder and rebuilds this page.</p>",
         )
     results = [r for r in pool.get("results", []) if isinstance(r, dict)]
     by = pool.get("by")

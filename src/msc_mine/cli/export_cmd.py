@@ -210,6 +210,14 @@ def pool_cmd(
     results = pool_ae_rows(rows, wanted, methods, by_name)
     with review_lock(db_path):
         files = write_pool_outputs(review_id, results, out_dir, methods, by_name)
+        report = None
+        if (out_dir / "funnel.json").is_file() and (out_dir / "table.csv").is_file():
+            # The review's page shows the estimates too: rebuild it now rather than leave a
+            # report.html that says "run msc-mine pool" beside a pool.json.
+            from msc_mine.pipeline import load_pipeline
+            from msc_mine.report import write_report
+
+            report = write_report(out_dir, load_pipeline(pipeline))
     forests = sum(1 for name in files if name.endswith(".png"))
 
     console = Console()
@@ -218,5 +226,7 @@ def pool_cmd(
     for i, note in enumerate(notes, start=1):
         console.print(f"  [{i}] {note}", highlight=False, soft_wrap=True)
     console.print(
-        f"{out_dir}: pool.csv pool.json forest/ ({forests} plots, PNG and SVG)", highlight=False
+        f"{out_dir}: pool.csv pool.json forest/ ({forests} plots, PNG and SVG)"
+        + (" report.html" if report is not None else ""),
+        highlight=False,
     )
