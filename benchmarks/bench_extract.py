@@ -12,22 +12,34 @@ whole path runs: ``extract_many`` (spaCy/scispaCy pipeline + field rules) and
 worker processes. Per-stage cost is measured on one process by adding pipeline components
 one at a time (tokenizer, sentences, abbreviations, matchers, context) and timing the field
 rules separately; each stage's cost is its share of the total time per abstract.
+
+Also printed: abstracts per CPU-second of the one-process run (less sensitive to other work
+on a shared machine than the wall-clock rate), whether the rows of every process count are
+identical to the first run's, and the tokenizer's cost on the gold corpus's unseen text
+(the generated abstracts reuse few words, so the tokenizer's chunk cache serves nearly all
+of them; real abstracts bring new words). ``--dump FILE`` writes the first run's rows as
+JSON lines, to check with ``cmp`` that a change to the code left the output as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from msc_mine.records import AbstractSection, MeshHeading, Record
 
 warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
 warnings.filterwarnings("ignore", message=r".*\[W036\].*")
+
+REPO = Path(__file__).resolve().parent.parent
 
 DISEASES = [
     ("multiple sclerosis", "Multiple Sclerosis"),
@@ -127,19 +139,50 @@ def peak_rss_mb() -> tuple[float, float]:
     return me, kids
 
 
-def run_whole(records: list[Record], processes: int) -> float:
-    """Seconds for records -> Extractions -> table rows."""
+def run_whole(records: list[Record], processes: int) -> tuple[float, float, list[dict[str, Any]]]:
+    """Wall seconds and this process's CPU seconds for records -> Extractions -> table rows,
+    and the rows."""
     from msc_mine.extract import extract_many
     from msc_mine.table import build_row
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rows = [
         build_row(r, e)
         for r, e in zip(records, extract_many(records, n_process=processes), strict=True)
     ]
-    secs = time.perf_counter() - start
+    secs, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert len(rows) == len(records)
-    return secs
+    return secs, cpu, rows
+
+
+def dump_rows(rows: list[dict[str, Any]], path: str) -> None:
+    """The table rows as JSON lines, to compare two versions' output with ``cmp``."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+
+
+def gold_tokenizer() -> tuple[int, float, float] | None:
+    """ms per abstract of the tokenizer on the gold corpus's unseen text (a fresh pipeline's
+    first pass), and of spaCy's tokenizer without the chunk cache fix; None without corpus."""
+    from msc_mine.extract.parsed import record_text
+    from msc_mine.nlp import build_pipeline
+    from msc_mine.readers import read_records
+
+    files = sorted((REPO / "corpora" / "gold").glob("*/*.xml"))
+    if not files:
+        return None
+    texts = [record_text(r)[0] for f in files for r in read_records(f)]
+    out = []
+    for wrapped in (True, False):
+        tokenizer = build_pipeline().tokenizer
+        if not wrapped:
+            tokenizer = tokenizer.tokenizer
+        t = time.perf_counter()
+        for text in texts:
+            tokenizer(text)
+        out.append((time.perf_counter() - t) * 1000 / len(texts))
+    return len(texts), out[0], out[1]
 
 
 def stage_costs(records: list[Record]) -> list[tuple[str, float]]:
@@ -173,8 +216,8 @@ def stage_costs(records: list[Record]) -> list[tuple[str, float]]:
     docs = list(nlp.pipe((t for t, _ in texts), batch_size=64))
     rules = timed(
         lambda: [
-            extract_parsed(parse_doc(r, d, s))
-            for r, d, (_, s) in zip(records, docs, texts, strict=True)
+            extract_parsed(parse_doc(r, d, s, t))
+            for r, d, (t, s) in zip(records, docs, texts, strict=True)
         ]
     )
     out: list[tuple[str, float]] = []
@@ -192,6 +235,9 @@ def main() -> None:
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--stage-records", type=int, default=2_000, help="records for per-stage cost")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--dump", metavar="FILE", help="write the first run's table rows here (JSON lines)"
+    )
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -199,8 +245,10 @@ def main() -> None:
     words = sum(len((r.title + " " + r.abstract_text).split()) for r in records) / len(records)
     print(f"{len(records)} generated abstracts, {words:.0f} words on average")
 
-    # Machine reference: spaCy's blank tokenizer alone (toolchain.md measured ~32,000 docs/s on
-    # 190-word texts); compare our figures with it when the machine is shared or throttled.
+    # Machine reference: spaCy's blank tokenizer alone; compare our figures with it when the
+    # machine is shared or throttled. toolchain.md measured ~32,000 docs/s on texts without
+    # special cases; these abstracts have some ("vs.", "al."), after which spaCy stops
+    # caching chunks for the rest of the text, so expect ~25x less (see nlp.py).
     import spacy
 
     blank = spacy.blank("en")
@@ -215,16 +263,27 @@ def main() -> None:
 
     extract(records[0])
     base = None
+    first_rows: list[dict[str, Any]] | None = None
     for p in args.processes:
-        secs = run_whole(records, p)
+        secs, cpu, rows = run_whole(records, p)
         rate = len(records) / secs
         base = base or rate
         me, kids = peak_rss_mb()
+        # With one process, abstracts per CPU-second of this process: less sensitive than
+        # the wall-clock rate to other work on a shared machine.
+        cpu_rate = f", {len(records) / cpu:,.0f} per CPU-second" if p == 1 else ""
         print(
             f"processes={p}: {secs:.1f} s, {rate:,.0f} abstracts/s "
-            f"({rate / p:,.0f} per process, {rate / base:.2f}x of the first run); "
+            f"({rate / p:,.0f} per process, {rate / base:.2f}x of the first run{cpu_rate}); "
             f"peak RSS main {me:.0f} MB, largest worker {kids:.0f} MB"
         )
+        if first_rows is None:
+            first_rows = rows
+            if args.dump:
+                dump_rows(rows, args.dump)
+                print(f"rows written to {args.dump}")
+        elif rows != first_rows:
+            print(f"processes={p}: rows DIFFER from the first run's")
 
     print(f"per-stage cost on {args.stage_records} abstracts (one process):")
     stages = stage_costs(records[: args.stage_records])
@@ -232,6 +291,13 @@ def main() -> None:
     for label, ms in stages:
         print(f"  {label:42s} {ms:6.3f} ms/abstract  {100 * ms / total:5.1f}%")
     print(f"  {'total':42s} {total:6.3f} ms/abstract  ({1000 / total:,.0f} abstracts/s)")
+    gold = gold_tokenizer()
+    if gold is not None:
+        n, ours, plain = gold
+        print(
+            f"tokenizer on {n} unseen gold abstracts (first pass, fresh pipeline): "
+            f"{ours:.3f} ms/abstract; spaCy's tokenizer without the chunk cache fix {plain:.3f}"
+        )
 
 
 if __name__ == "__main__":
