@@ -94,11 +94,37 @@ _NUMBER_LED = f"(?P<num>{_NUMBER})"
 _NUMBER_AT = re.compile(rf"(?=(?:{_NUMBER}))", re.IGNORECASE)
 
 
+_NUMBER_WORDS = tuple(sorted({*_UNITS, *_TENS}))
+_DIGIT_RUN = re.compile(r"\d+")
+_A_HUNDRED = re.compile(r"a\s+hundred", re.IGNORECASE)
+# Characters that case-insensitive matching equates with an ASCII letter (İ, ı, ſ, Kelvin K):
+# with one of them in the text, finding number words in text.lower() could miss one.
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
 @lru_cache(maxsize=8)
 def _number_starts(text: str) -> tuple[int, ...]:
     """Where a number can start in ``text`` (cached: the patient and infusion parsers of one
-    record both need it)."""
-    return tuple(m.start() for m in _NUMBER_AT.finditer(text))
+    record both need it).
+
+    Scanning every character with the number pattern's look-arounds is slow; a number
+    starts at a run of digits or at a number word, which ``str.find`` locates fast, so only
+    those places are tried. Texts where lower-casing could shift or hide a letter take the
+    full scan.
+    """
+    low = text.lower()
+    if len(low) != len(text) or _FOLDS_TO_ASCII.search(text):
+        return tuple(m.start() for m in _NUMBER_AT.finditer(text))
+    places = {m.start() for m in _DIGIT_RUN.finditer(text)}
+    for word in _NUMBER_WORDS:
+        i = low.find(word)
+        while i != -1:
+            places.add(i)
+            i = low.find(word, i + 1)
+    if "hundred" in low:
+        places.update(m.start() for m in _A_HUNDRED.finditer(text))
+    match = _NUMBER_AT.match
+    return tuple(i for i in sorted(places) if match(text, i))
 
 
 def _finditer_numbers(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
