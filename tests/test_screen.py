@@ -113,6 +113,16 @@ EXCLUSIONS: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         },
     ),
     (
+        "notice_not_a_study",
+        "other",
+        "preliminary",
+        {
+            "title": "Retraction Note: Intravenous MSCs in multiple sclerosis",
+            "publication_types": ["Retraction of Publication"],
+        },
+        {},
+    ),
+    (
         "hsc_only",
         "hsc",
         "eligibility",
