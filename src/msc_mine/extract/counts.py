@@ -307,7 +307,7 @@ def parse_n_patients(text: str) -> list[CountMention]:
             derived = _ratio_arm(text, found[-1])
             if derived is not None:
                 found.append(derived)
-    for m in _N_EQUALS_RE.finditer(text):
+    for m in _N_EQUALS_RE.finditer(text) if "=" in text else ():
         add(int(m.group("num")), m.start(), m.end(), _n_equals_role(text, m))
     for m in _finditer_numbers(_ARM_RE, text):
         arm = _arm_of(m.group("arm"))
