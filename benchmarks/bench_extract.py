@@ -229,6 +229,39 @@ def stage_costs(records: list[Record]) -> list[tuple[str, float]]:
     return out
 
 
+def rule_costs(records: list[Record]) -> list[tuple[str, float]]:
+    """ms per abstract of the field rules' main parts, each timed alone on parsed records."""
+    from msc_mine.codebook import Extraction
+    from msc_mine.extract import _design, extract_parsed
+    from msc_mine.extract.counts import parse_n_infusions, parse_n_patients
+    from msc_mine.extract.dose import parse_doses
+    from msc_mine.extract.dosing import extract_dosing
+    from msc_mine.extract.parsed import parse_doc, record_text
+    from msc_mine.extract.safety import extract_safety
+    from msc_mine.nlp import get_pipeline
+
+    nlp = get_pipeline()
+    texts = [record_text(r) for r in records]
+    docs = nlp.pipe((t for t, _ in texts), batch_size=64)
+    parsed = [parse_doc(r, d, s, t) for r, d, (t, s) in zip(records, docs, texts, strict=True)]
+    parts: list[tuple[str, Callable[[Any], object]]] = [
+        ("all field rules", extract_parsed),
+        ("dose, infusions, patients (dosing)", extract_dosing),
+        ("  counts.parse_n_infusions", lambda p: parse_n_infusions(p.text)),
+        ("  counts.parse_n_patients", lambda p: parse_n_patients(p.text)),
+        ("  dose.parse_doses", lambda p: parse_doses(p.text)),
+        ("adverse events (safety)", lambda p: extract_safety(p, [])),
+        ("study design and phase", lambda p: _design(p, Extraction(pmid="", extractor_version=""))),
+    ]
+    out = []
+    for label, fn in parts:
+        t = time.perf_counter()
+        for p in parsed:
+            fn(p)
+        out.append((label, (time.perf_counter() - t) * 1000 / len(parsed)))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--records", type=int, default=10_000)
@@ -291,6 +324,10 @@ def main() -> None:
     for label, ms in stages:
         print(f"  {label:42s} {ms:6.3f} ms/abstract  {100 * ms / total:5.1f}%")
     print(f"  {'total':42s} {total:6.3f} ms/abstract  ({1000 / total:,.0f} abstracts/s)")
+    print("field rules, each part timed alone (the parts overlap, the rest is conditions, route,")
+    print("cell source, allogeneic/autologous and cues):")
+    for label, ms in rule_costs(records[: args.stage_records]):
+        print(f"  {label:42s} {ms:6.3f} ms/abstract")
     gold = gold_tokenizer()
     if gold is not None:
         n, ours, plain = gold
