@@ -130,3 +130,52 @@ def test_bracket_pairs_equal_scispacy_matcher(nlp) -> None:  # type: ignore[no-u
     for _ in range(2000):
         doc = nlp.make_doc(" ".join(rng.choice(tokens) for _ in range(rng.randint(0, 25))))
         assert pairs(doc) == [tuple(m) for m in matcher(doc)]
+
+
+def test_short_form_matcher_equals_spacy_matcher(nlp) -> None:  # type: ignore[no-untyped-def]
+    from spacy.matcher import Matcher
+
+    stand_in = type(nlp.get_pipe("abbreviation_detector").global_matcher)(nlp)
+    rng = random.Random(7)
+    words = ["a", "b", "MSC", "MSCs", "(", ")", "-", "x"]
+    for trial in range(1500):
+        matcher = Matcher(nlp.vocab)
+        keys = []
+        for k in range(rng.randint(1, 4)):
+            pattern = [{"ORTH": rng.choice(words)} for _ in range(rng.randint(1, 3))]
+            keys.append(f"long form {trial}.{k}")
+            matcher.add(keys[-1], [pattern])
+            stand_in.add(keys[-1], [pattern])
+        doc = nlp.make_doc(" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))))
+        assert stand_in(doc) == [tuple(m) for m in matcher(doc)]
+        for key in keys:
+            stand_in.remove(key)
+        assert stand_in(doc) == []
+
+
+def test_abbreviations_equal_scispacys(nlp) -> None:  # type: ignore[no-untyped-def]
+    # The order of a long form's short forms follows a set of Spans hashed on the Doc's
+    # identity, so it varies between Docs in scispaCy itself: compare them sorted.
+    from scispacy.abbreviation import AbbreviationDetector
+
+    ours = nlp.get_pipe("abbreviation_detector")
+    theirs = AbbreviationDetector(nlp, make_serializable=True)
+    rng = random.Random(8)
+    words = [
+        "mesenchymal", "stem", "cells", "(MSCs)", "MSCs", "serious", "adverse", "events",
+        "(SAEs)", "SAEs", "umbilical", "cord", "(UC-MSCs)", "UC-MSCs", "(", ")", "bone",
+        "marrow", "(BM)", "BM", "graft", "versus", "host", "disease", "(GVHD)", "GVHD", ".",
+    ]  # fmt: skip
+
+    def found(detector, text):  # type: ignore[no-untyped-def]
+        doc = nlp.make_doc(text)
+        doc._.abbreviations = []
+        return sorted(tuple(sorted(a.items())) for a in detector(doc)._.abbreviations)
+
+    seen = 0
+    for _ in range(1500):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 60)))
+        expected = found(theirs, text)
+        seen += len(expected)
+        assert found(ours, text) == expected, text
+    assert seen > 1000

@@ -22,7 +22,7 @@ Components, in order (``nlp.pipe_names``):
    abbreviations listed in :data:`NO_BREAK_AFTER` ("et al.", "vs.", "approx.", "i.v."
    before a lower-case word). Decimals and ``10(6)/kg`` are single tokens already.
 3. scispaCy's ``abbreviation_detector`` (Schwartz & Hearst 2003), serializable form, with
-   a faster stand-in for its bracket Matcher (:class:`_BracketPairs`).
+   faster stand-ins for its two Matchers (:class:`_BracketPairs`, :class:`_ShortFormMatcher`).
 4. ``msc_terms``: two PhraseMatchers (``LOWER`` for ordinary terms, ``ORTH`` for short
    capitalised acronyms such as ``PE`` or ``SVF``) fed from ``lexicons/*.toml``; overlaps
    are resolved longest-first per family, ``ignore`` phrases remove the terms they contain,
@@ -298,14 +298,52 @@ class _BracketPairs:
         return out
 
 
+class _ShortFormMatcher:
+    """What the detector's global Matcher returns, fast: it is given one exact token
+    sequence (``ORTH``) per abbreviation defined in a Doc, finds every later use of the short
+    form, and has its keys removed again. Matches are ordered as spaCy's Matcher orders them
+    (by end, then start, then the order the keys were added); building and running a
+    Matcher for every Doc took half of the detector's time.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.vocab = nlp.vocab
+        self._patterns: list[tuple[str, int, list[int]]] = []
+
+    def add(self, key: str, patterns: list[list[dict[str, str]]]) -> None:
+        key_id = self.vocab.strings.add(key)
+        for pattern in patterns:
+            ids = [self.vocab.strings.add(token["ORTH"]) for token in pattern]
+            self._patterns.append((key, key_id, ids))
+
+    def remove(self, key: str) -> None:
+        self._patterns = [p for p in self._patterns if p[0] != key]
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if not self._patterns:
+            return []
+        orth = doc.to_array(ORTH)
+        words = orth.tolist()
+        found: list[tuple[int, int, int, int]] = []
+        for order, (_, key_id, ids) in enumerate(self._patterns):
+            size = len(ids)
+            for start in numpy.flatnonzero(orth == ids[0]).tolist():
+                if words[start : start + size] == ids:
+                    found.append((start + size, start, order, key_id))
+        found.sort(key=lambda f: (f[0], f[1], f[2]))
+        return [(key_id, start, end) for end, start, _, key_id in found]
+
+
 @Language.factory("msc_abbreviation_detector", default_config={"make_serializable": False})
 def make_abbreviation_detector(nlp: Language, name: str, make_serializable: bool) -> Any:
-    """scispaCy's AbbreviationDetector with its bracket Matcher replaced by
-    :class:`_BracketPairs` (same matches, same order, so the same abbreviations)."""
+    """scispaCy's AbbreviationDetector with its two Matchers replaced by
+    :class:`_BracketPairs` and :class:`_ShortFormMatcher` (same matches in the same order,
+    so the same abbreviations)."""
     from scispacy.abbreviation import AbbreviationDetector
 
     detector = AbbreviationDetector(nlp, name, make_serializable=make_serializable)
     detector.matcher = _BracketPairs(nlp)
+    detector.global_matcher = _ShortFormMatcher(nlp)
     return detector
 
 
