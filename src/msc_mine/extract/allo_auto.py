@@ -23,8 +23,10 @@ from msc_mine.extract.parsed import ParsedRecord, Sentence, evidence_of, prefer_
 
 __all__ = ["extract_allo_auto"]
 
-# "healthy donors" and "third-party" describe cells even without a cell word beside them.
-_SELF_EVIDENT = ("donor", "third", "off-the-shelf", "own", "patient-derived", "allo-", "auto-")
+# "healthy donors", "third-party", "donated by", "re-infused" describe the cells even without a
+# cell word beside them.
+_SELF_EVIDENT = ("donor", "third", "off-the-shelf", "own", "patient-derived", "allo-", "auto-",
+                 "donated", "mother", "re-inf", "reinf", "re-inj", "reinj")  # fmt: skip
 
 
 def extract_allo_auto(parsed: ParsedRecord) -> Value[str]:

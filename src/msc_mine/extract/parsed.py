@@ -58,6 +58,8 @@ CELL_WORDS = frozenset(
 
 
 def _section(label: str, category: str) -> str:
+    if "RESULT" in label.upper():
+        return "RESULTS"  # "METHODS AND RESULTS": PubMed files it under METHODS; it holds results
     for name in (category.upper(), label.upper()):
         for section, words in _SECTION_WORDS:
             if any(w in name for w in words):

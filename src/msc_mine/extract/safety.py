@@ -84,6 +84,13 @@ _SKIPPABLE = _SERIOUS_MODIFIERS | _MILD_MODIFIERS | {
     "superficial", "wound", "catheter", "site", "brief", "isolated", "single",
 }  # fmt: skip
 _FRACTION = re.compile(r"^\(?(\d{1,4})/\d{1,5}\)?$")
+# "AEs occurred in 9 patients; none was serious": a count of AEs with their seriousness denied.
+_NONE_SERIOUS = re.compile(
+    r"\bnone\b(?:\s+of\s+(?:which|them|these|those|the\s+\w+))?(?:\s+(?:was|were|is|are))?"
+    r"(?:\s+(?:considered|judged|deemed|classified\s+as|rated\s+as|graded\s+as))?"
+    r"(?:\s+(?:to\s+be|as))?\s+(?:serious|severe)\b",
+    re.IGNORECASE,
+)
 _NOT_COUNT_BEFORE = frozenset(
     {"grade", "day", "days", "week", "weeks", "month", "months", "year", "years", "phase",
      "x", "×", "stage", "type", "at", "aged", "age", "class", "visit", "dose", "cohort"}
@@ -198,6 +205,10 @@ def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
     lo = max(c0, term.start - 6)
     words = [t.lower_ for t in doc[lo : term.start]]
     pairs = [f"{a} {b}" for a, b in pairwise(words)]
+    # A grade right after the term: "acute GVHD grade II", "fever (grade 1)".
+    after = [t.lower_ for t in doc[term.end : min(len(doc), term.end + 3)] if t.text != "("]
+    if after[:1] == ["grade"] and len(after) > 1:
+        pairs.append(f"grade {after[1]}")
     serious = any(w in _SERIOUS_MODIFIERS for w in words + pairs)
     mild = any(w in _MILD_MODIFIERS for w in words + pairs)
     return serious, mild
@@ -217,16 +228,39 @@ def _control_arm_only(doc: Doc, c0: int, c1: int, clause_terms: list[Term]) -> b
     words = {t.lower_ for t in doc[c0:c1]}
     if not words & _CONTROL_WORDS:
         return False
+    if _control_then_none(doc, c0, c1):
+        return True
     if any(t.family in ("cue:msc", "source") for t in doc._.terms if c0 <= t.start < c1):
         return False
     return not any(t in w for w in words for t in _TREATED_WORDS)
 
 
-def _part_of_disease(term: Term, diseases: list[Term]) -> bool:
+def _control_then_none(doc: Doc, c0: int, c1: int) -> bool:
+    """ "Two deaths occurred in the placebo arm and none in the MSC arm": the events belong to
+    the control arm named first, and the MSC arm is given none."""
+    control_at = next((i for i in range(c0, c1) if doc[i].lower_ in _CONTROL_WORDS), None)
+    if control_at is None:
+        return False
+    for i in range(control_at + 1, c1):
+        low = doc[i].lower_
+        if any(t in low for t in _TREATED_WORDS):
+            before = {t.lower_ for t in doc[max(control_at + 1, i - 4) : i]}
+            return bool(before & {"none", "no", "zero", "0"})
+    return False
+
+
+def _part_of_disease(doc: Doc, term: Term, diseases: list[Term]) -> bool:
     """ "aplastic anaemia", "COVID-19 pneumonia", "HIV infection": the disease's name, not an
-    event (the AE word sits inside a longer disease term, or right after one)."""
+    event (the AE word sits inside a longer disease term, or right after one, or is the
+    disease's abbreviation: "SAA" is both "aplastic anemia" and "anemia"). A recurrent or
+    new one ("a recurrent ischaemic stroke") is an event all the same."""
     for d in diseases:
+        if _recurrence(doc, d):
+            continue
         if d.start <= term.start and term.end <= d.end and d.end - d.start > term.end - term.start:
+            return True
+        same_span = (d.start, d.end) == (term.start, term.end)
+        if same_span and term.value != d.value and f" {term.value}" in f" {d.value}":
             return True
         if d.end == term.start and term.value in ("pneumonia", "infection"):
             return True
@@ -242,6 +276,10 @@ def _recurrence(doc: Doc, term: Term) -> bool:
 def _has_context(doc: Doc, sent: Sentence, term: Term) -> bool:
     if any(t.family in ("sae", "ae_generic") for t in sent.terms):
         return True
+    if doc[term.start].lower_.startswith("mortalit") and any(
+        t.text.endswith("%") or t.like_num for t in doc[term.end : term.clause_end]
+    ):
+        return True  # "Mortality at day 28 was 4% with MSCs": deaths given as a rate
     return any(t.lower_ in _REPORT_WORDS for t in sent.span if not term.start <= t.i < term.end)
 
 
@@ -256,7 +294,7 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
         targets = [
             t
             for t in sent.terms
-            if t.family in ("ae", "sae", "ae_generic") and not _part_of_disease(t, diseases)
+            if t.family in ("ae", "sae", "ae_generic") and not _part_of_disease(doc, t, diseases)
         ]
         for term in targets:
             c0, c1 = term.clause_start, term.clause_end
@@ -342,6 +380,13 @@ def extract_safety(parsed: ParsedRecord, conditions: list[str] | None = None) ->
         m for m in mentions if not m.positive and m.term.negated and m.name in ("sae", "ae")
     ]
 
+    neg_general += [
+        m
+        for m in mentions
+        if m.name == "ae"
+        and m.positive
+        and _NONE_SERIOUS.search(parsed.doc[m.term.end : m.sent.span.end].text)
+    ]
     if pos_serious:
         status = Value("some_reported", evidence_of(m.sent for m in pos_serious))
     elif neg_general:

@@ -1,0 +1,152 @@
+"""Adverse-event and donor wordings seen in real MSC trial abstracts (our own sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from msc_mine.extract.allo_auto import extract_allo_auto
+from msc_mine.extract.parsed import parse_record
+from msc_mine.extract.safety import SafetyResult, extract_safety
+from msc_mine.records import AbstractSection, Record
+
+
+def safety(
+    results: str, conditions: list[str] | None = None, label: str = "RESULTS", cat: str = "RESULTS"
+) -> SafetyResult:
+    rec = Record(pmid="1", title="T", abstract=[AbstractSection(label, results, cat)])
+    return extract_safety(parse_record(rec), conditions)
+
+
+def donor(methods: str) -> str:
+    rec = Record(pmid="1", title="T", abstract=[AbstractSection("METHODS", methods, "METHODS")])
+    return extract_allo_auto(parse_record(rec)).value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Adverse events occurred in 7 of 12 patients; none was serious.",
+        "Forty-one AEs were recorded, none of which were serious.",
+        "Thirty AEs were reported, none serious.",
+        "No patient in either arm had an event of grade 3 or higher.",
+        "No grade 3-4 events were recorded.",
+        "There were no TRAEs.",
+        "The infusions were well tolerated, with no acute infusional toxicity.",
+        "Mild reactions were noted but no serious events occurred.",
+    ],
+)
+def test_denied_seriousness_is_none_reported(text: str) -> None:
+    s = safety(text)
+    assert s.sae_status.value == "none_reported"
+    assert s.sae_status.evidence
+    assert s.sae_types.value == []
+
+
+def test_none_serious_does_not_hide_a_reported_sae() -> None:
+    s = safety("AEs occurred in 5 patients, none serious. One patient later died of sepsis.")
+    assert s.sae_status.value == "some_reported"
+    assert "death" in s.sae_types.value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two recipients had a transient rise in body temperature after infusion.",
+        "A febrile episode was seen after 3 of 40 infusions.",
+        "Raised body temperature was the commonest event (n = 4).",
+    ],
+)
+def test_fever_wordings(text: str) -> None:
+    assert safety(text).nonserious_aes.value == ["fever"]
+
+
+def test_mortality_rate_is_a_death_report() -> None:
+    s = safety("Mortality at day 60 was 8% with the cells and 12% with placebo.")
+    assert s.sae_status.value == "some_reported"
+    assert s.sae_types.value == ["death"]
+    assert s.sae_count.value is None  # a rate, not a count
+
+
+def test_mortality_without_figures_is_not_an_event() -> None:
+    assert safety("Mortality is the main concern in this population.").sae_types.value == []
+
+
+def test_events_in_the_control_arm_with_none_in_the_msc_arm() -> None:
+    s = safety("Three deaths occurred in the control group and none in the MSC group.")
+    assert s.sae_status.value != "some_reported"
+    assert s.sae_types.value == []
+
+
+def test_events_in_both_arms_still_count_for_the_msc_arm() -> None:
+    s = safety("One death occurred in the MSC group and two in the placebo group.")
+    assert s.sae_status.value == "some_reported" and s.sae_types.value == ["death"]
+
+
+def test_recurrence_of_the_treated_disease_is_an_sae() -> None:
+    s = safety(
+        "Two SAEs occurred: a recurrent ischaemic stroke at 4 months, judged unrelated, "
+        "and a fall.",
+        conditions=["stroke"],
+    )
+    assert s.sae_types.value == ["stroke"]
+
+
+def test_abbreviated_disease_is_not_an_event() -> None:
+    s = safety(
+        "Twelve patients with severe aplastic anaemia (SAA) were treated. "
+        "Treatment was feasible in SAA and two patients died of infection.",
+        conditions=["aplastic anemia"],
+    )
+    assert "anemia" not in s.sae_types.value + s.nonserious_aes.value
+    assert s.sae_types.value == ["death", "infection"]
+
+
+def test_grade_after_the_term_sets_seriousness() -> None:
+    s = safety("Acute GVHD grade II developed in 3 patients after the infusions.")
+    assert s.nonserious_aes.value == ["graft-versus-host disease"]
+    assert s.sae_types.value == []
+
+
+def test_thrombotic_microangiopathy_is_no_thromboembolism() -> None:
+    s = safety("One patient died of transplant-associated thrombotic microangiopathy.")
+    assert s.sae_types.value == ["death"]
+
+
+def test_relatedness_clause_does_not_negate_the_listed_saes() -> None:
+    s = safety("SAEs, none of which were related to MSCs, included one pneumonia and one fall.")
+    assert s.sae_types.value == ["infection", "pneumonia"]
+    pneumonia = next(f for f in s.findings if f.category == "pneumonia")
+    assert pneumonia.relatedness == "unrelated"
+
+
+def test_methods_and_results_section_reports_events() -> None:
+    s = safety(
+        "Twenty patients received MSCs. During follow-up, two patients had SAEs: one "
+        "hospitalization for heart failure and one death.",
+        label="METHODS AND RESULTS",
+        cat="METHODS",
+    )
+    assert s.sae_status.value == "some_reported"
+    assert s.sae_types.value == ["death", "hospitalization"]
+
+
+def test_plain_methods_section_still_reports_no_events() -> None:
+    s = safety("Deaths and hospitalizations were recorded for 12 months.", "", "METHODS", "METHODS")
+    assert s.sae_status.value == "not_stated"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Cells were isolated from cords donated by healthy mothers.", "allogeneic"),
+        ("MSCs were expanded from placentas given by healthy mothers at term.", "allogeneic"),
+        ("MSCs from a sibling donor were infused.", "allogeneic"),
+        ("Pooled MSCs from several donors were infused.", "allogeneic"),
+        ("MSCs were expanded from each patient's marrow aspirate and re-infused.", "autologous"),
+        ("MSCs were expanded from their own lipoaspirate.", "autologous"),
+        ("Patients received MSCs isolated from their own adipose tissue.", "autologous"),
+        ("MSCs were infused at 1 x 10(6) cells/kg.", "not_stated"),
+    ],
+)
+def test_donor_wordings(text: str, value: str) -> None:
+    assert donor(text) == value
