@@ -179,3 +179,13 @@ def test_abbreviations_equal_scispacys(nlp) -> None:  # type: ignore[no-untyped-
         seen += len(expected)
         assert found(ours, text) == expected, text
     assert seen > 1000
+
+
+def test_chunk_caching_tokenizer_pickles(nlp) -> None:  # type: ignore[no-untyped-def]
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(nlp.tokenizer))
+    text = "MSCs (n = 4) vs. placebo, i.v. at 1 × 10(6)/kg."
+    assert [t.text for t in copy(text)] == [t.text for t in nlp.tokenizer(text)]
+    with pytest.raises(AttributeError):
+        copy.no_such_attribute  # noqa: B018

@@ -219,7 +219,10 @@ class ChunkCachingTokenizer:
         return doc
 
     def __getattr__(self, name: str) -> Any:
-        # vocab, rules, explain, to_bytes ...: the wrapped tokenizer's.
+        # vocab, rules, explain, to_bytes ...: the wrapped tokenizer's. Not while unpickling
+        # (``tokenizer`` is not set yet) nor for dunder look-ups, which must fail normally.
+        if name.startswith("__") or "tokenizer" not in self.__dict__:
+            raise AttributeError(name)
         return getattr(self.tokenizer, name)
 
 
