@@ -150,3 +150,42 @@ def test_plain_methods_section_still_reports_no_events() -> None:
 )
 def test_donor_wordings(text: str, value: str) -> None:
     assert donor(text) == value
+
+
+def test_no_significant_adverse_events_is_none_reported() -> None:
+    assert safety("No significant adverse events were seen.").sae_status.value == "none_reported"
+    # ... while "no significant difference" stays a pseudo-trigger.
+    s = safety("There was no significant difference in adverse events; one patient died.")
+    assert s.sae_status.value == "some_reported"
+
+
+def test_at_least_one_sae_counts_patients() -> None:
+    assert safety("Four participants (20%) had at least one SAE.").sae_count.value == 4
+
+
+def test_deaths_due_to_progression_add_worsening_of_disease() -> None:
+    s = safety("Three deaths were recorded, all due to disease progression.")
+    assert s.sae_types.value == ["death", "worsening of disease"]
+    assert s.sae_count.value == 3
+
+
+def test_progression_alone_is_an_outcome() -> None:
+    assert safety("Disease progression was seen in 4 patients at 1 year.").sae_types.value == []
+
+
+def unstructured(text: str) -> SafetyResult:
+    rec = Record(pmid="1", title="T", abstract=[AbstractSection("", text, "")])
+    return extract_safety(parse_record(rec))
+
+
+def test_opening_background_sentence_of_an_unstructured_abstract() -> None:
+    s = unstructured(
+        "Refractory colitis carries a high risk of sepsis and death. We gave MSCs to 10 "
+        "patients. No serious adverse events occurred."
+    )
+    assert s.sae_status.value == "none_reported" and s.sae_types.value == []
+
+
+def test_opening_sentence_about_the_study_still_reports() -> None:
+    s = unstructured("Of 10 patients given MSCs, one died of sepsis. The cells were tolerated.")
+    assert s.sae_types.value == ["death", "infection", "sepsis"]

@@ -27,7 +27,7 @@ if only negated serious/any-AE statements exist, else ``not_stated``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from spacy.tokens import Doc
@@ -159,6 +159,8 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
     for i in range(term.start - 1, max(c0, term.start - 3) - 1, -1):
         value = _number_at(doc, i)
         if value is not None and doc[i].lower_ not in ("a", "an"):
+            if i > 0 and doc[i - 1].lower_ in ("least", "≥", ">=", "than"):
+                break  # "5 patients had at least one SAE": the count is of patients
             return value
         if doc[i].lower_ not in _SKIPPABLE:
             break
@@ -235,6 +237,53 @@ def _control_arm_only(doc: Doc, c0: int, c1: int, clause_terms: list[Term]) -> b
     return not any(t in w for w in words for t in _TREATED_WORDS)
 
 
+_CAUSE_WORDS = frozenset({"due", "from", "of", "to", "owing", "because", "secondary"})
+
+
+def _cause_of_event(doc: Doc, term: Term, targets: list[Term]) -> bool:
+    """The term names the cause ("due to disease progression") of a death or SAE reported
+    earlier in the sentence."""
+    before = {t.lower_ for t in doc[max(0, term.start - 2) : term.start]}
+    if not before & _CAUSE_WORDS:
+        return False
+    return any(
+        t.end <= term.start
+        and not t.negated
+        and not t.hedged
+        and (t.family == "sae" or (t.family == "ae" and t.value in _MAKES_SERIOUS))
+        for t in targets
+    )
+
+
+# Words that put a sentence in the study's own past: "we treated", "two patients died".
+_STUDY_WORDS = frozenset(
+    {"we", "was", "were", "had", "died", "developed", "occurred", "experienced", "received",
+     "reported", "observed", "enrolled", "treated", "underwent", "included", "given"}
+)  # fmt: skip
+
+
+def _opening_background(parsed: ParsedRecord) -> Sentence | None:
+    """The first sentence of an unstructured abstract when it is background: "Steroid-refractory
+    GVHD carries a high mortality" states the disease's course in the present tense, without
+    any word of this study."""
+    body = [s for s in parsed.sentences if s.section != "TITLE"]
+    if not body or body[0].section != "":
+        return None
+    first = body[0]
+    if any(t.lower_ in _STUDY_WORDS for t in first.span):
+        return None
+    return first
+
+
+def _no_significant(doc: Doc, term: Term) -> bool:
+    """ "No significant adverse events": the context component reads "no significant" as the
+    pseudo-trigger of "no significant difference", but before an AE word it denies them."""
+    if term.family not in ("sae", "ae_generic") or term.negated:
+        return False
+    before = [t.lower_ for t in doc[max(0, term.start - 3) : term.start]]
+    return before[-2:] == ["no", "significant"] or before == ["no", "clinically", "significant"]
+
+
 def _control_then_none(doc: Doc, c0: int, c1: int) -> bool:
     """ "Two deaths occurred in the placebo arm and none in the MSC arm": the events belong to
     the control arm named first, and the MSC arm is given none."""
@@ -287,8 +336,9 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
     table = _ae_table()
     doc = parsed.doc
     out: list[_Mention] = []
+    opening = _opening_background(parsed)
     for sent in parsed.sentences:
-        if sent.section in _NO_EVENTS:
+        if sent.section in _NO_EVENTS or sent is opening:
             continue
         diseases = [t for t in sent.terms if t.family == "disease"]
         targets = [
@@ -297,6 +347,8 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
             if t.family in ("ae", "sae", "ae_generic") and not _part_of_disease(doc, t, diseases)
         ]
         for term in targets:
+            if _no_significant(doc, term):
+                term = replace(term, negated=True)
             c0, c1 = term.clause_start, term.clause_end
             clause_terms = [t for t in targets if c0 <= t.start < c1 and t is not term]
             positive = not term.negated and not term.hedged
@@ -326,7 +378,9 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                     and not _recurrence(doc, term)
                 ):
                     continue  # the disease treated, named as such, is no adverse event
-                if name == "worsening of disease" and not any(
+                if name == "worsening of disease" and _cause_of_event(doc, term, targets):
+                    positive = not term.negated  # "four deaths, all due to disease progression"
+                elif name == "worsening of disease" and not any(
                     t.family == "sae" or (t.family == "ae" and t.value in _MAKES_SERIOUS)
                     for t in clause_terms
                 ):
