@@ -189,3 +189,30 @@ def test_opening_background_sentence_of_an_unstructured_abstract() -> None:
 def test_opening_sentence_about_the_study_still_reports() -> None:
     s = unstructured("Of 10 patients given MSCs, one died of sepsis. The cells were tolerated.")
     assert s.sae_types.value == ["death", "infection", "sepsis"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Children with GVHD after allogeneic stem-cell transplantation received MSCs.",
+        "Patients with GVHD after allo-SCT were given MSC infusions.",
+        "Adults with GVHD after allogeneic haematopoietic stem cell transplant received MSCs.",
+        "Patients with poor graft function after allogeneic transplant received MSCs.",
+        "Patients with myeloma undergoing autologous stem cell transplant received MSCs.",
+        "MSCs were suspended in autologous plasma before infusion.",
+    ],
+)
+def test_transplant_and_medium_words_are_not_the_mscs_origin(text: str) -> None:
+    assert donor(text) == "not_stated"
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Patients received 3 x 10(7) allogeneic MenSCs every other day.", "allogeneic"),
+        ("Each patient received autologous ADSCs twice.", "autologous"),
+        ("Patients had an allogeneic HSC graft before the infusion.", "not_stated"),
+    ],
+)
+def test_stem_cell_acronyms_after_the_cue(text: str, value: str) -> None:
+    assert donor(text) == value
