@@ -216,3 +216,28 @@ def test_transplant_and_medium_words_are_not_the_mscs_origin(text: str) -> None:
 )
 def test_stem_cell_acronyms_after_the_cue(text: str, value: str) -> None:
     assert donor(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, term",
+    [
+        ("Transient elevation of liver enzymes was seen in 2 patients.", "liver dysfunction"),
+        ("One patient had loose stools for two days.", "diarrhea"),
+        ("A transient drop in blood pressure occurred in 1 patient.", "hypotension"),
+        ("Sleeplessness was reported by 3 participants.", "insomnia"),
+        ("Bone pain was reported by 2 patients.", "pain"),
+    ],
+)
+def test_more_ae_wordings(text: str, term: str) -> None:
+    assert safety(text).nonserious_aes.value == [term]
+
+
+def test_arm_size_is_not_the_event_count() -> None:
+    s = safety("At day 90, 3 of 20 MSC-treated patients and 5 of 20 controls had died.")
+    assert s.sae_count.value == 3
+
+
+def test_control_arm_count_is_not_the_msc_count() -> None:
+    s = safety("Four patients in the placebo group died, compared with one in the MSC group.")
+    assert s.sae_status.value == "some_reported"
+    assert s.sae_count.value != 4

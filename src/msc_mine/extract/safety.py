@@ -193,10 +193,18 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
             j = i - 1
             if doc[j].lower_ == "of" and j - 1 >= c0:  # "two of the patients"
                 j -= 2 if doc[j - 1].lower_ == "the" else 1
+            after = {t.lower_ for t in doc[i + 1 : min(i + 4, term.start)]}
+            if after & _CONTROL_WORDS:
+                break  # "Five patients in the control group died, ...": not the MSC arm's count
             for k in (j, j - 1):
                 if k >= c0:
                     value = _number_at(doc, k)
                     if value is not None:
+                        # "3 of 20 MSC-treated patients": the events, not the arm size
+                        if k - 2 >= c0 and doc[k - 1].lower_ == "of":
+                            first = _number_at(doc, k - 2)
+                            if first is not None:
+                                return first
                         return value
             break
     return None
