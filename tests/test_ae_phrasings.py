@@ -241,3 +241,42 @@ def test_control_arm_count_is_not_the_msc_count() -> None:
     s = safety("Four patients in the placebo group died, compared with one in the MSC group.")
     assert s.sae_status.value == "some_reported"
     assert s.sae_count.value != 4
+
+
+@pytest.mark.parametrize(
+    "text, serious, mild",
+    [
+        (
+            "Two SAEs were reported (pneumonia and stroke), while headache and nausea were "
+            "the most common non-serious events.",
+            ["infection", "pneumonia", "stroke"],
+            ["headache", "nausea"],
+        ),
+        (
+            "SAEs occurred in 2 patients; the most frequent AEs were fever (n = 5) and "
+            "headache (n = 3).",
+            [],
+            ["fever", "headache"],
+        ),
+        (
+            "Fever occurred in 2 patients, and one SAE (sepsis) was reported.",
+            ["infection", "sepsis"],
+            ["fever"],
+        ),
+        (
+            "SAEs occurred in 9 patients; the most frequent were perianal abscess and anal pain.",
+            ["infection", "pain"],
+            [],
+        ),
+        (
+            "Two patients developed pneumonia and sepsis, both reported as SAEs.",
+            ["infection", "pneumonia", "sepsis"],
+            [],
+        ),
+        ("SAEs occurred in 2 patients: a stroke and a fall.", ["stroke"], []),
+    ],
+)
+def test_which_events_the_sae_words_cover(text: str, serious: list[str], mild: list[str]) -> None:
+    s = safety(text)
+    assert s.sae_types.value == serious
+    assert s.nonserious_aes.value == mild

@@ -283,6 +283,31 @@ def _opening_background(parsed: ParsedRecord) -> Sentence | None:
     return first
 
 
+_CONTRASTS = frozenset(
+    {"while", "whereas", "but", "however", "non-serious", "nonserious", "other", "mild",
+     "minor", "ae", "aes"}
+)  # fmt: skip
+
+
+def _sae_governs(doc: Doc, sae: Term, term: Term, clause_terms: list[Term]) -> bool:
+    """The SAE words of the sentence make ``term`` serious, unless ``term`` stands in a later
+    clause that has its own AE words ("; the most frequent AEs were fever ...") or sets itself
+    apart ("..., while headache and nausea were the most common non-serious events")."""
+    if sae.clause_start <= term.start < sae.clause_end:
+        return True
+    if any(t.family == "ae_generic" for t in clause_terms):
+        return False
+    if sae.start > term.start:
+        # "One patient had pneumonia, which was classified as an SAE" looks back to the term;
+        # "Fever occurred in 2 patients, and one SAE (sepsis) was reported" does not.
+        opening = {
+            tok.lower_ for tok in doc[sae.clause_start : min(sae.start, sae.clause_start + 3)]
+        }
+        return bool(opening & {"which", "who", "that", "both", "all", "each", "these"})
+    lead = {tok.lower_ for tok in doc[term.clause_start : term.start]}
+    return not lead & _CONTRASTS
+
+
 def _no_significant(doc: Doc, term: Term) -> bool:
     """ "No significant adverse events": the context component reads "no significant" as the
     pseudo-trigger of "no significant difference", but before an AE word it denies them."""
@@ -418,7 +443,12 @@ def _mentions(parsed: ParsedRecord, conditions: set[str]) -> list[_Mention]:
                     positive = not term.hedged
                 if mild and name not in ("death", "malignancy"):
                     serious = False
-                if mod_serious or clause_sae or after_exception or (sent_sae and not mild):
+                sae_listed = any(
+                    _sae_governs(doc, t, term, clause_terms)
+                    for t in targets
+                    if t is not term and t.family == "sae" and not t.negated and not t.hedged
+                )
+                if mod_serious or clause_sae or after_exception or (sae_listed and not mild):
                     serious = True
             count = event_count(doc, term, c0, c1) if positive else None
             text = doc[term.start : term.end].text.lower()
