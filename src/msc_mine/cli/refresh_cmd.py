@@ -24,7 +24,11 @@ from msc_mine.pipeline import load_pipeline
 from msc_mine.review import default_out_dir
 
 
-@app.command("refresh")
+@app.command(
+    "refresh",
+    short_help="Bring a review up to date: fetch only new and revised PubMed records, "
+    "rescreen, rewrite the outputs, report what changed (cron-safe).",
+)
 def refresh(
     pipeline: Annotated[
         Path,
