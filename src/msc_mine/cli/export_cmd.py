@@ -72,7 +72,11 @@ def _paths(pipeline: Path, out: Path | None, db: Path | None) -> tuple[str, Path
     return p.id, out_dir, db_path
 
 
-@app.command("export")
+@app.command(
+    "export",
+    short_help="Write ae_long.csv (for metafor/RevMan), included.ris and table.xlsx with its "
+    "codebook sheet.",
+)
 def export_cmd(
     pipeline: Annotated[Path, typer.Argument(help=_PIPELINE_HELP, show_default=False)],
     out: Annotated[Path | None, typer.Option("--out", help=_OUT_HELP)] = None,
