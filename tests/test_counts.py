@@ -316,3 +316,87 @@ def test_module_examples_run() -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# Count wordings seen in real MSC trial abstracts (sentences written for these tests):
+# arm sizes named in brackets or "each", cohorts of a dose escalation, lead-ins like "Of 40
+# patients screened, ...", crossover trials and historical controls.
+CHOSEN_PATIENTS: list[tuple[str, int | None]] = [
+    ("Four dose cohorts of three patients each received one infusion of MSCs.", 12),
+    ("Two sequential cohorts of 6 participants were given cells.", 12),
+    ("Of 40 patients screened, 30 were enrolled and randomized 2:1 to MSCs or placebo.", 20),
+    ("Of 20 enrolled patients, 17 received the infusion; the cells of 3 failed release.", 17),
+    ("Of 9 children assessed, 8 were enrolled and treated with MSCs.", 8),
+    (
+        "Thirty patients with lupus treated with umbilical cord MSCs were compared with 60 "
+        "matched controls.",
+        30,
+    ),
+    (
+        "Twenty patients were randomized to a one-infusion group (n = 8), a three-infusion "
+        "group (n = 8) or a control group (n = 4).",
+        16,
+    ),
+    (
+        "Twelve patients were randomized to MSCs or placebo in a crossover design; after 6 "
+        "months each crossed over to the other arm.",
+        12,
+    ),
+    (
+        "Eleven patients with Crohn's disease who had failed biologics were randomized to "
+        "MSCs or placebo.",
+        None,  # controlled, control arm not sized: the MSC count is not stated
+    ),
+    (
+        "Thirty-six patients were divided into the MSC group (18 patients) and the control "
+        "group (18 patients).",
+        18,
+    ),
+    ("Forty adults were randomized into an MSC arm and a placebo arm (20 each).", 20),
+    ("The study enrolled 50 patients, 25 in each arm, randomized to MSCs or saline.", 25),
+    ("Twenty-two patients were randomly allocated to the MSC group and 11 to standard care.", 22),
+    ("Patients received Two WJ-MSC infusions; 14 patients were enrolled.", 14),
+    ("Fourteen patients (6 men, 8 women) received MSCs intravenously.", 14),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CHOSEN_PATIENTS)
+def test_chosen_patients_in_real_world_wordings(text: str, expected: int | None) -> None:
+    chosen = choose_n_patients(parse_n_patients(text))
+    assert (chosen.value if chosen else None) == expected
+
+
+def test_a_relative_clause_with_had_is_not_an_event() -> None:
+    found = parse_n_patients("Ten patients with MS who had relapses were enrolled.")
+    assert [(c.value, c.role) for c in found] == [(10, "enrolled")]
+    assert [(c.value, c.role) for c in parse_n_patients("Two patients had headache.")] == [
+        (2, "event")
+    ]
+
+
+def test_screened_is_not_the_treated_count() -> None:
+    found = parse_n_patients("Of 30 patients screened, 24 were enrolled.")
+    assert [(c.value, c.role) for c in found] == [(30, "screened"), (24, "enrolled")]
+
+
+CHOSEN_INFUSIONS: list[tuple[str, int | None]] = [
+    ("MSCs were infused weekly for three consecutive weeks.", 3),
+    ("Cells were given once a month for six successive months.", 6),
+    ("The infusion was repeated 8 weeks later.", 2),
+    ("MSCs were infused on day 1 and day 15.", 2),
+    ("UC-MSCs were transfused on days 0 and 7.", 2),
+    ("Cells were given at 0, 2 and 6 weeks.", 3),
+    ("Patients received MSC infusions at baseline, month 3 and month 6.", 3),
+    ("Each patient received a total of five infusions.", 5),
+    ("Cells were infused every 2 weeks for a total of four infusions.", 4),
+    ("Altogether the 10 patients received 30 infusions.", None),  # a total over patients
+    ("Fever followed 7 infusions (4.2%).", None),  # a share of all infusions
+    ("The cells were given as 20 intramuscular injections in a single session.", 1),
+    ("MSCs were given once, on day 3.", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CHOSEN_INFUSIONS)
+def test_chosen_infusions_in_real_world_wordings(text: str, expected: int | None) -> None:
+    chosen = choose_n_infusions(parse_n_infusions(text))
+    assert (chosen.value if chosen else None) == expected

@@ -130,3 +130,56 @@ def test_implied_single_in_a_trial_but_not_in_a_meta_analysis() -> None:
     meta = record(methods, title="MSC infusion in heart failure: a meta-analysis")
     assert n_infusions(meta) is None
     assert n_infusions(record(methods, types=("Meta-Analysis",))) is None
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("AD-MSCs were injected into the joint at baseline and at week 24.", 2),
+        ("UC-MSCs were infused at enrolment and six months later.", 2),
+        ("Cells were given on day 0 and again after 4 weeks.", 2),
+        ("Each patient received an infusion of MSCs followed by a booster at month 3.", 2),
+        ("A booster injection of the same cells was given at week 8.", 2),
+        ("MSCs were infused every four weeks, four times in total.", 4),
+        ("Cells were administered by intravenous infusion on three occasions.", 3),
+        ("Patients received two cycles of UC-MSC infusion, 3 months apart.", 2),
+        ("Patients were given three rounds of cell therapy.", 3),
+        ("Patients received weekly infusions of BM-MSCs for 3 weeks.", 3),
+        ("MSCs were infused intravenously for 5 consecutive days.", 5),
+    ],
+)
+def test_real_world_regimen_wordings(text: str, want: int) -> None:
+    assert max(c.value for c in parse_regimen(text)) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Serum FSH was above 25 IU/L on two occasions.",  # measurements, not administrations
+        "Blood counts were checked at baseline and at month 6.",  # no administration verb
+        "Weekly visits for 4 weeks followed the infusion.",  # a visit rate, not a dose rate
+        "Weekly infusions of MSCs for 2 months were planned.",  # weeks vs months do not convert
+        "Six cycles of chemotherapy preceded enrolment.",  # not the cells
+        "Scores were recorded for 3 consecutive days.",  # no administration verb
+    ],
+)
+def test_not_real_world_regimen_wordings(text: str) -> None:
+    assert parse_regimen(text) == []
+
+
+def test_infusions_per_patient_from_a_total_over_patients() -> None:
+    rec = record(
+        ("METHODS", "Twelve children with GVHD were treated with third-party MSCs weekly."),
+        ("RESULTS", "Altogether the twelve children received 48 infusions."),
+    )
+    dosing = extract_dosing(parse_record(rec))
+    assert (dosing.n_patients.value, dosing.n_infusions.value) == (12, 4)
+    assert "48 infusions" in dosing.n_infusions.evidence
+
+
+def test_a_total_that_does_not_divide_gives_nothing() -> None:
+    rec = record(
+        ("METHODS", "Twelve children with GVHD were treated with third-party MSCs weekly."),
+        ("RESULTS", "Altogether the twelve children received 50 infusions."),
+    )
+    assert n_infusions(rec) is None

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 
@@ -190,7 +190,9 @@ _MODS = rf"(?:{_STOP}[A-Za-z(][\w'’+/-]*\)?\s+){{0,3}}?"
 _MSC_CUE = re.compile(
     r"MSC|mesenchymal|stromal|stem\s+cells?|SCs\b|MPCs\b|cell\s+therapy|cells|active"
     r"|treatment\s+group|intervention|experimental|\btreated\b"
-    r"|\bcell[\s-](?:group|arm|treated|therapy|infusions?|transplantation|injections?)",
+    r"|\bcell[\s-](?:group|arm|treated|therapy|infusions?|transplantation|injections?)"
+    # an arm named by its schedule: "single-infusion group", "two-injection arm"
+    r"|\b(?:infusions?|injections?)\s+(?:group|arm)\b",
     re.IGNORECASE,
 )
 _CONTROL_CUE = re.compile(
@@ -214,9 +216,17 @@ _ENROLL = re.compile(
 _TREATED_VERB = re.compile(
     _LEAD + r"(?:who\s+)?(?:received|were\s+(?:\w+\s+)?(?:treated|infused|given"
     r"|transplanted|injected|administered|randomi[sz]ed\s+to|assigned\s+to|allocated\s+to)"
-    r"|underwent|got)\b",
+    r"|underwent|got|(?:treated|infused|transplanted|injected)\s+with)\b",
     re.IGNORECASE,
 )
+_ASSIGNED_TO_GROUP = re.compile(
+    _LEAD + r"(?:were|was)\s+(?:\w+\s+)?(?:assigned|allocated|randomi[sz]ed)\s+(?:\w+\s+)?to\s+"
+    r"(?:the\s+|an?\s+)?(?P<label>[\w' -]{0,40}?)\s*(?:group|arm)\b"
+    r"(?!\s*(?:\([^)]*\)\s*)?,?\s*(?:or|versus|vs)\b)",
+    re.IGNORECASE,
+)
+_WHO_HAD = re.compile(r"\bwho\s+(?:had|have|has)\b", re.IGNORECASE)
+_SCREENED = re.compile(r"\s*(?:screened|assessed)\b", re.IGNORECASE)
 _COMPLETED = re.compile(_LEAD + r"(?:completed|finished)\b", re.IGNORECASE)
 _EVENT_VERB = re.compile(
     _LEAD + r"(?:died|developed|experienced|suffered|had\s+(?:an?\s+)?\w+"
@@ -279,6 +289,61 @@ _ARM_RE = re.compile(
 )
 
 
+# "three cohorts of three patients (each)": the product is everyone, the factors are not.
+_COHORTS_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:cohorts|groups|arms)\s+of\s+"
+    rf"(?P<each>{_NUMBER})\s+(?:{_MODS}){_PERSON}\b(?:\s+each)?",
+    re.IGNORECASE,
+)
+# A bare number led by "Of 45 patients screened, ..." names its noun there: "36 were
+# enrolled", "12 received the injections".
+_BARE_RE = re.compile(
+    rf"(?P<num>{_NUMBER})\s+(?:(?P<enr>(?:were|was)\s+(?:\w+\s+)?(?:enrolled|randomi[sz]ed"
+    r"|included|allocated))|(?P<rec>received|were\s+(?:treated|infused|given|transplanted"
+    r"|injected)))\b",
+    re.IGNORECASE,
+)
+_OF_PERSONS_BEFORE = re.compile(
+    rf"\b[Oo]f\s+(?:the\s+|all\s+)?(?:{_DIGITS}|{_WORD_NUMBER})\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"{_PERSON}\b[^.;]*,\s*$",
+    re.IGNORECASE,
+)
+# What a patient receives when it is the cells: "the injections", "cells", "treatment".
+_ADMIN_OBJECT = re.compile(
+    r"\s*(?:the\s+|an?\s+|both\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:infusions?|injections?"
+    r"|cells|transplant\w*|implant\w*|treatment|therapy)\b",
+    re.IGNORECASE,
+)
+# "the MSC group (10 patients)": a bracketed count names the group before it.
+_BRACKET_PERSONS_RE = re.compile(rf"\(\s*(?P<num>\d{{1,4}})\s+{_PERSON}\s*[),;]", re.IGNORECASE)
+# "an MSC group and a control group (12 each)", "20 in each arm": equal arms.
+_EACH_RE = re.compile(
+    rf"\(\s*(?P<num>\d{{1,4}})\s+(?:{_PERSON}\s+)?each\s*\)"
+    rf"|\b(?P<wnum>{_NUMBER})\s+(?:{_PERSON}\s+)?(?:in\s+each|per)\s+(?:group|arm)\b",
+    re.IGNORECASE,
+)
+# A cheap whole-text gate for _BARE_RE (the other two are gated by substrings).
+_BARE_GATE = re.compile(r",\s*[\w-]+\s+(?:were|was|received)\b", re.IGNORECASE)
+_SEX_NOUN = re.compile(r"\b(?:men|women|boys|girls|males|females)\b", re.IGNORECASE)
+_CROSSOVER = re.compile(r"\bcross(?:ed)?[\s-]?over\b", re.IGNORECASE)
+
+
+def _bare_role(text: str, m: re.Match[str]) -> str | None:
+    """Role of "36 were enrolled" / "12 received the injections" after "Of 45 patients
+    screened,"; None when no such lead names the noun."""
+    before = text[_sentence_start(text, m.start()) : m.start()]
+    if not _OF_PERSONS_BEFORE.search(before):
+        return None
+    rest = _sentence_rest(text, m.end())
+    if m.group("enr"):
+        return "enrolled" + ("_controlled" if _CONTROLLED.search(rest) else "")
+    clause = _clause_after(text, m.end())
+    arm = _arm_of(clause)
+    if arm is not None:
+        return arm
+    return "msc_arm" if _ADMIN_OBJECT.match(clause) else None
+
+
 def parse_n_patients(text: str) -> list[CountMention]:
     """Patient counts in ``text`` with their roles, in reading order.
 
@@ -299,6 +364,13 @@ def parse_n_patients(text: str) -> list[CountMention]:
         taken.append((start, end))
         found.append(CountMention(value, start, end, text[start:end], role))
 
+    low = text.lower()
+    cohorts = "cohorts of" in low or "groups of" in low or "arms of" in low
+    for m in _finditer_numbers(_COHORTS_RE, text) if cohorts else ():
+        k, each = word_to_int(m.group("num")), word_to_int(m.group("each"))
+        if k and each:
+            controlled = "_controlled" if _CONTROLLED.search(_sentence_rest(text, m.end())) else ""
+            add(k * each, m.start(), m.end(), "total" + controlled)
     for m in _finditer_numbers(_PATIENTS_RE, text):
         if _is_breakdown(text, m):
             continue
@@ -312,12 +384,46 @@ def parse_n_patients(text: str) -> list[CountMention]:
     for m in _finditer_numbers(_ARM_RE, text):
         arm = _arm_of(m.group("arm"))
         # "Sixty were randomized to MSCs or placebo": both arms named, so no arm count.
-        if arm is not None and not _OR_ARM.match(text, m.end()):
+        # "Two WJ-MSC infusions", "one placebo infusion": administrations, not patients.
+        if (
+            arm is not None
+            and not _OR_ARM.match(text, m.end())
+            and not _ADMIN_AFTER.match(text, m.end())
+        ):
             add(word_to_int(m.group("num")), m.start(), m.end(), arm)
+    for m in _BRACKET_PERSONS_RE.finditer(text) if "(" in text else ():
+        if _SEX_NOUN.search(m.group()):
+            continue  # "(4 men, 3 women)" splits a count by sex
+        add(int(m.group("num")), m.start(), m.end(), _n_equals_role(text, m))
+    each = "each" in low and ("each)" in low or "each )" in low or "in each " in low)
+    each = each or "per group" in low or "per arm" in low
+    for m in _EACH_RE.finditer(text) if each else ():
+        sentence = text[_sentence_start(text, m.start()) : m.end()] + _sentence_rest(text, m.end())
+        # Equal arms give the MSC arm's size only when the sentence names MSCs and a control.
+        if _MSC_CUE.search(sentence) and _CONTROLLED.search(sentence):
+            add(word_to_int(m.group("num") or m.group("wnum")), m.start(), m.end(), "msc_arm")
+    for m in _finditer_numbers(_BARE_RE, text) if _BARE_GATE.search(text) else ():
+        role = _bare_role(text, m)
+        if role is not None:
+            add(word_to_int(m.group("num")), m.start(), m.end(), role)
+            if role.endswith("_controlled"):
+                derived = _ratio_arm(text, found[-1])
+                if derived is not None:
+                    found.append(derived)
+    if found and "cross" in low and _CROSSOVER.search(text):
+        # A crossover gives every randomized patient the cells, one period each.
+        found = [
+            replace(c, role=c.role.removesuffix("_controlled"))
+            for c in found
+            if c.role != "msc_arm_derived"
+        ]
     found.sort(key=lambda c: c.start)
     return found
 
 
+_ADMIN_AFTER = re.compile(
+    r"[\s-]*(?:infusions?|injections?|doses?|administrations?|transplantations?)\b", re.I
+)
 _OR_ARM = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)\s*)?(?:or|versus|vs\.?)\s")
 
 
@@ -408,8 +514,17 @@ def _patient_role(text: str, m: re.Match[str]) -> str:
         return arm
     if _DENOMINATOR_BEFORE.search(before):
         return "denominator"  # "3 of 9 infants": the 9 is an arm or a subgroup, unnamed
-    if _EVENT_VERB.match(after):
+    event = _EVENT_VERB.match(after)
+    # "patients with MS who had new lesions ... were randomized": the relative clause
+    # describes who was eligible; the main verb says what the count is.
+    if event and not (
+        _WHO_HAD.search(event.group()) and (_ENROLL.match(after) or _TREATED_VERB.match(after))
+    ):
         return "event"
+    if m.group().lower().endswith("controls"):
+        return "control_arm"  # "50 matched controls"
+    if _SCREENED.match(after):
+        return "screened"  # "Of 45 patients screened, 36 were enrolled"
     if _COMPLETED.match(after):
         return "completed"
     # "All 10 patients received both the cells and placebo" (crossover): all got MSCs.
@@ -422,6 +537,9 @@ def _patient_role(text: str, m: re.Match[str]) -> str:
     # A total split between MSCs and a control ("randomized 1:1 to MSCs or placebo") is not
     # the number treated with MSCs; choose_n_patients needs the control arm to use it.
     controlled = "_controlled" if _CONTROLLED.search(rest) else ""
+    to_group = _ASSIGNED_TO_GROUP.match(after) if "group" in after or "arm" in after else None
+    if to_group and (arm := _arm_of(to_group.group("label"))) is not None:
+        return arm  # "14 patients were randomly assigned to the MSC group and 14 to ..."
     if _TOTAL_BEFORE.search(before):
         return "total" + controlled
     if _ENROLL.match(after) or _WE_ENROLLED_BEFORE.search(before):
@@ -531,19 +649,24 @@ _INTERVAL = (
 )
 _SCHEDULE_RE = re.compile(
     rf"(?P<freq>{_INTERVAL})\s+for\s+(?:(?:a\s+total\s+of|up\s+to)\s+)?"
-    rf"(?P<dur>{_NUMBER})\s+(?P<dunit>day|week|month)s?\b",
+    rf"(?P<dur>{_NUMBER})\s+(?:consecutive\s+|successive\s+)?(?P<dunit>day|week|month)s?\b",
     re.IGNORECASE,
 )
 _REPEAT_RE = re.compile(
-    rf"\brepeated\s+(?:(?P<rtimes>once|twice|thrice|(?P<rn>{_NUMBER})\s+times)"
+    rf"\brepeated\s+(?:(?P<later>(?:\w+\s+)?(?:{_NUMBER})\s+(?:days?|weeks?|months?)\s+later)"
+    rf"|(?P<rtimes>once|twice|thrice|(?P<rn>{_NUMBER})\s+times)"
     rf"|(?:\w+\s+)?(?:at|on|after|in)\s+(?:(?:days?|weeks?|months?)\s+)?"
     rf"(?P<list>(?:\d+|{_WORD_NUMBER})(?:\s*(?:,|and|or)\s*(?:and\s+)?\d+)*))",
     re.IGNORECASE,
 )
+# "infused on days 0, 7 and 14", "on day 0 and day 7", "at 0, 4 and 8 weeks", "at baseline,
+# week 4 and week 8" (baseline is one more).
 _AT_TIMES_RE = re.compile(
-    r"(?:infus\w*|inject\w*|administer\w*|given|received|transplant\w*|deliver\w*)\b"
-    r"[^.;]{0,30}?\b(?:on|at)\s+(?:days?|weeks?|months?)\s+"
-    r"(?P<list>\d+(?:\s*(?:,|and)\s*(?:and\s+)?\d+)+)",
+    r"(?:infus\w*|inject\w*|administer\w*|given|received|transplant\w*|deliver\w*|transfus\w*)\b"
+    r"[^.;]{0,30}?\b(?:on|at)\s+(?P<base>baseline\s*(?:,|and)\s*(?:and\s+)?)?"
+    r"(?:(?:days?|weeks?|months?)\s+(?P<list>\d+(?:\s*(?:,|and)\s*(?:and\s+)?"
+    r"(?:(?:days?|weeks?|months?)\s+)?\d+)*)"
+    r"|(?P<list2>\d+(?:\s*(?:,|and)\s*(?:and\s+)?\d+)+)\s+(?:days|weeks|months)\b)",
     re.IGNORECASE,
 )
 _VERB_TIMES_RE = re.compile(
@@ -556,7 +679,21 @@ _TIMES_INTERVAL_RE = re.compile(
     re.IGNORECASE,
 )
 _DAYS = {"day": 1, "week": 7, "month": 30}
-_SCHEDULE_GATE = re.compile(r"\bfor\s+\S+\s+(?:day|week|month)", re.IGNORECASE)
+# Counts over all patients: "in total" or "altogether" before, a share after ("11
+# infusions (3.5%)"); "for a total of three infusions" closes one patient's schedule.
+_TOTAL_IN_BEFORE = re.compile(r"\b(?:in\s+total|overall|altogether)\b", re.IGNORECASE)
+_FOR_A_TOTAL_BEFORE = re.compile(r"\bfor\s+a\s+total\s+of\s*$", re.IGNORECASE)
+_EACH_PATIENT_BEFORE = re.compile(
+    rf"\b(?:each|every)\s+(?:{_PERSON}|one)\b|\bper\s+(?:{_PERSON})\b", re.IGNORECASE
+)
+_SHARE_AFTER = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
+# Many injections in one sitting are one administration.
+_ONE_SITTING_AFTER = re.compile(
+    r"[^.;]{0,50}?\bin\s+(?:one|a\s+single)\s+(?:session|sitting|procedure)\b", re.IGNORECASE
+)
+_SCHEDULE_GATE = re.compile(
+    r"\bfor\s+\S+\s+(?:consecutive\s+|successive\s+)?(?:day|week|month)", re.IGNORECASE
+)
 
 
 def _times_value(m: re.Match[str], group: str = "t") -> int | None:
@@ -613,7 +750,27 @@ _TIMES_WORD = re.compile(r"once|twice|thrice|times", re.IGNORECASE)
 # Words the other infusion patterns cannot match without (cheap whole-text gates).
 _REPEAT_GATE = re.compile(r"repeated", re.IGNORECASE)
 _SINGLE_GATE = re.compile(r"single", re.IGNORECASE)
-_AT_TIMES_GATE = re.compile(r"(?:on|at)\s+(?:day|week|month)s?\s+\d", re.IGNORECASE)
+_AT_TIMES_GATE = re.compile(
+    r"(?:on|at)\s+(?:(?:day|week|month)s?\s+\d"
+    r"|baseline\s*(?:,|and)\s*(?:and\s+)?(?:day|week|month)s?\s+\d"
+    r"|\d+(?:\s*,\s*\d+)*\s*,?\s+and\s+\d+\s+(?:day|week|month)s)",
+    re.IGNORECASE,
+)
+
+
+_AT_VERB = re.compile(
+    r"infus|inject|administer|given|received|transplant|deliver|transfus", re.IGNORECASE
+)
+
+
+def _at_times_possible(text: str) -> bool:
+    """Whether _AT_TIMES_RE can match: a time list ("on days 0 and 7", "at baseline, week 4")
+    with an administration verb in the 80 characters before it (the pattern allows a verb
+    word and 30 characters); follow-up lists ("tests at baseline, week 4") are common."""
+    return any(
+        _AT_VERB.search(text, max(0, g.start() - 80), g.start())
+        for g in _AT_TIMES_GATE.finditer(text)
+    )
 
 
 def _finditer_in_runs(
@@ -656,15 +813,21 @@ def parse_n_infusions(text: str) -> list[CountMention]:
     for m in _finditer_in_runs(_SCHEDULE_RE, text, runs, _FOR) if has_schedule else ():
         add(_schedule_count(m), m.start(), m.end(), "schedule")
     for m in _REPEAT_RE.finditer(text) if _REPEAT_GATE.search(text) else ():
-        if m.group("rtimes"):
+        if m.group("later"):
+            add(2, m.start(), m.end(), "repeat")  # "the infusion was repeated 4 weeks later"
+        elif m.group("rtimes"):
             n = _times_value(m, "rtimes")
             add(None if n is None else n + 1, m.start(), m.end(), "repeat")
         else:
             items = re.findall(r"\d+|[a-z]+(?:[\s-][a-z]+)*", m.group("list"))
             items = [i for i in items if i.lower() not in ("and", "or")]
             add(1 + len(items), m.start(), m.end(), "repeat")
-    for m in _AT_TIMES_RE.finditer(text) if _AT_TIMES_GATE.search(text) else ():
-        add(len(re.findall(r"\d+", m.group("list"))), m.start("list"), m.end(), "schedule")
+    for m in _AT_TIMES_RE.finditer(text) if _at_times_possible(text) else ():
+        times = len(re.findall(r"\d+", m.group("list") or m.group("list2")))
+        times += 1 if m.group("base") else 0
+        if times > 1:
+            start = m.start("list") if m.group("list") else m.start("list2")
+            add(times, start, m.end(), "schedule")
     for m in _TIMES_INTERVAL_RE.finditer(text) if "interval" in text.lower() else ():
         add(_times_value(m), m.start(), m.end(), "count")
     for m in _finditer_in_runs(_VERB_TIMES_RE, text, runs, _TIMES_WORD):
@@ -680,7 +843,17 @@ def parse_n_infusions(text: str) -> list[CountMention]:
         if n is None or (n != 1 and not m.group().lower().endswith("s")):
             continue
         before = text[_sentence_start(text, m.start()) : m.start()]
-        if _TOTAL_BEFORE.search(before) or re.search(r"\b(?:in\s+total|overall)\b", before, re.I):
+        if _ONE_SITTING_AFTER.match(text, m.end()):
+            add(1, m.start(), m.end(), "single")  # "as 40 injections in one session"
+        elif _FOR_A_TOTAL_BEFORE.search(before) or (
+            _TOTAL_BEFORE.search(before) and _EACH_PATIENT_BEFORE.search(before)
+        ):
+            add(n, m.start(), m.end(), "count")  # "every 3 days for a total of three infusions"
+        elif (
+            _TOTAL_BEFORE.search(before)
+            or _TOTAL_IN_BEFORE.search(before)
+            or _SHARE_AFTER.match(text, m.end())
+        ):
             add(n, m.start(), m.end(), "total")  # "In total, 3,104 infusions were given"
         elif re.search(r"\bfollowed\s+by\s+$", before, re.I):
             add(n + 1, m.start(), m.end(), "count")  # "first ..., followed by three infusions"

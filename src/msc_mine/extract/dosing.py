@@ -157,6 +157,21 @@ def _is_review(parsed: ParsedRecord) -> bool:
     return _REVIEW.search(parsed.record.title) is not None
 
 
+def _per_patient_from_total(
+    text: str, n_patients: int, usable: Callable[[int], Sentence | None]
+) -> Value[int | None]:
+    """Infusions per patient from a total over all patients ("the 16 children received 64
+    infusions"), when nothing states the per-patient number: the total divided by the
+    patients treated, if it divides evenly into a plausible count (2 to 12)."""
+    for c in counts.parse_n_infusions(text):
+        sent = usable(c.start)
+        if c.role != "total" or sent is None or c.value % n_patients:
+            continue
+        if 2 <= c.value // n_patients <= 12:
+            return Value(c.value // n_patients, sent.text)
+    return Value(None)
+
+
 def extract_dosing(parsed: ParsedRecord) -> DosingResult:
     """Read dose (low, high, unit), infusions per patient and patients given MSCs."""
     text = parsed.text
@@ -181,6 +196,8 @@ def extract_dosing(parsed: ParsedRecord) -> DosingResult:
         n_patients = Value(pat.value, sent.text if sent else pat.text)
     elif (case := _case_report_sentence(parsed)) is not None:
         n_patients = Value(1, case)
+    if n_infusions.value is None and n_patients.value:
+        n_infusions = _per_patient_from_total(text, n_patients.value, usable)
 
     doses = [m for m in dose.parse_doses(text) if usable(m.start)]
     low, high, unit = dose.summarize(doses, n_infusions.value)

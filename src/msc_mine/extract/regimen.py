@@ -13,7 +13,13 @@ for 4 weeks"; abstracts also write the regimen as
 - "infused on day 0 and again on day 7" / "at reperfusion and again 2 weeks later": two;
 - "injected at 1 x 10(6) cells/kg, twice, 26 days apart" / "..., once.": the count closes
   the administration's clause;
-- "a single 15-mL intravenous dose", "in a single session" (two routes, one sitting): one.
+- "a single 15-mL intravenous dose", "in a single session" (two routes, one sitting): one;
+- "infused at baseline and at month 6" / "at enrolment and 3 months later": two;
+- "an infusion followed by a booster infusion at week 12": at least two;
+- "every two weeks, three times in total": the count closes the schedule;
+- "by intravenous infusion on four occasions": a count of sittings;
+- "two cycles of MSC infusion", "weekly infusions of MSCs for 4 weeks", "administered for 3
+  consecutive days": counts of cycles, a rate over a span in the same unit, one a day.
 
 :func:`implied_single` covers the commonest case of all, a study that gives cells once and
 never says "single": "received an intravenous infusion of ...", "were randomized to
@@ -74,6 +80,47 @@ _REPEATS = re.compile(
 _FREQUENCY = re.compile(r"\b(?:weekly|monthly|daily|every|biweekly|fortnightly)\b", re.IGNORECASE)
 
 
+# A start point and one later point: "at baseline and at month 6", "at enrolment and 3
+# months later", "on day 0 and after 4 weeks".
+_START_AND_LATER_RE = re.compile(
+    r"\b(?:at|on)\s+(?:baseline|enrol?ment|enrollment|inclusion|randomi[sz]ation|admission"
+    r"|(?:day|week|month)\s+0)\s+and\s+(?:again\s+)?(?:(?:at|on|after|in)\s+(?:weeks?|months?"
+    r"|days?)\s+\d+|(?:\d+|one|two|three|four|six|twelve)[\s-]+(?:days?|weeks?|months?)"
+    r"\s+(?:later|after))\b",
+    re.IGNORECASE,
+)
+_BOOSTER_RE = re.compile(
+    r"\bbooster\s+(?:infusions?|injections?|doses?|administrations?)\b|\bfollowed\s+by\s+"
+    r"an?\s+booster\b",
+    re.IGNORECASE,
+)
+_OCCASIONS_RE = re.compile(
+    r"\bon\s+(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+    r"(?:separate\s+|different\s+)?occasions\b",
+    re.IGNORECASE,
+)
+_SMALL = r"(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+# "two cycles of MSC infusion", "three rounds of cell therapy".
+_CYCLES_RE = re.compile(
+    rf"\b(?P<n>{_SMALL})\s+(?:cycles|rounds)\s+of\s+(?:[\w-]+\s+){{0,3}}?"
+    r"(?:infusions?|injections?|MSCs?|cells|transplantation|transfusions?|therapy|treatment)\b",
+    re.IGNORECASE,
+)
+# "weekly infusions of MSCs for 4 weeks": the rate and the span agree in unit.
+_RATE_NOUN_FOR_RE = re.compile(
+    r"\b(?P<ly>daily|weekly|monthly)\s+(?:[\w-]+\s+)?(?:infusions|injections|doses"
+    rf"|administrations)\s+(?:of\s+(?:[\w()-]+\s+){{0,3}}?)?for\s+(?P<n>{_SMALL})\s+"
+    r"(?:consecutive\s+)?(?P<unit>day|week|month)s\b",
+    re.IGNORECASE,
+)
+_RATE_UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
+# "administered intravenously for 3 consecutive days": one a day.
+_CONSECUTIVE_DAYS_RE = re.compile(
+    rf"\bfor\s+(?P<n>{_SMALL})\s+(?:consecutive|successive)\s+days\b", re.IGNORECASE
+)
+_IN_TOTAL_RE = re.compile(rf"\b(?P<t>{_TIMES})\s+(?:in\s+total|in\s+all|altogether)\b", re.I)
+
+
 def _times(m: re.Match[str]) -> int | None:
     word = m.group("t").lower()
     for prefix, value in (("once", 1), ("twice", 2), ("thrice", 3)):
@@ -105,6 +152,43 @@ def parse_regimen(text: str) -> list[CountMention]:
                 found.append(CountMention(2, start, m.end(), text[start : m.end()], "repeat"))
     if any(w in lower for w in ("once", "twice", "thrice", "times")):
         for m in _TRAILING_RE.finditer(text):
+            n = _times(m)
+            start = _verb_before(text, m.start(), 160)
+            if n and start is not None:
+                found.append(CountMention(n, start, m.end(), text[start : m.end()], "count"))
+    if "booster" in lower:
+        for m in _BOOSTER_RE.finditer(text):
+            found.append(CountMention(2, m.start(), m.end(), m.group(), "ordinal"))
+    if " later" in lower or " and at " in lower or " and on " in lower or " and after " in lower:
+        for m in _START_AND_LATER_RE.finditer(text):
+            start = _verb_before(text, m.start(), 160)
+            if start is not None:
+                found.append(CountMention(2, start, m.end(), text[start : m.end()], "repeat"))
+    if "cycles" in lower or "rounds" in lower:
+        for m in _CYCLES_RE.finditer(text):
+            n = word_to_int(m.group("n"))
+            if n:
+                found.append(CountMention(n, m.start(), m.end(), m.group(), "count"))
+    if "daily " in lower or "weekly " in lower or "monthly " in lower:
+        for m in _RATE_NOUN_FOR_RE.finditer(text):
+            n = word_to_int(m.group("n"))
+            if n and _RATE_UNIT[m.group("ly").lower()] == m.group("unit").lower():
+                found.append(CountMention(n, m.start(), m.end(), m.group(), "schedule"))
+    if "consecutive days" in lower or "successive days" in lower:
+        for m in _CONSECUTIVE_DAYS_RE.finditer(text):
+            n = word_to_int(m.group("n"))
+            start = _verb_before(text, m.start(), 80)
+            if n and start is not None:
+                found.append(CountMention(n, start, m.end(), text[start : m.end()], "schedule"))
+    if "occasions" in lower:
+        # "by intravenous infusion on four occasions", not "FSH > 25 IU/L on two occasions".
+        for m in _OCCASIONS_RE.finditer(text):
+            n = word_to_int(m.group("n"))
+            start = _verb_before(text, m.start(), 80)
+            if n and start is not None:
+                found.append(CountMention(n, start, m.end(), text[start : m.end()], "count"))
+    if "in total" in lower or "in all" in lower or "altogether" in lower:
+        for m in _IN_TOTAL_RE.finditer(text):
             n = _times(m)
             start = _verb_before(text, m.start(), 160)
             if n and start is not None:
