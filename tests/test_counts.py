@@ -400,3 +400,35 @@ CHOSEN_INFUSIONS: list[tuple[str, int | None]] = [
 def test_chosen_infusions_in_real_world_wordings(text: str, expected: int | None) -> None:
     chosen = choose_n_infusions(parse_n_infusions(text))
     assert (chosen.value if chosen else None) == expected
+
+
+MORE_CHOSEN_PATIENTS: list[tuple[str, int | None]] = [
+    ("Patients were randomized to MSCs or placebo (n = 12/group).", 12),
+    ("A total of 24 adults took part: MSC group, n = 12; placebo group, n = 12.", 12),
+    ("Sixty patients formed a study group (n = 30) receiving UC-MSCs and a control group.", 30),
+    ("Thirty patients were assigned to receive BM-MSC infusion and 30 to the control group.", 30),
+    ("Eighty patients were enrolled; 40 patients received MSCs and 40 received placebo.", 40),
+    ("Twenty patients were randomized, 10 to each arm, in this placebo-controlled trial.", 10),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_CHOSEN_PATIENTS)
+def test_more_chosen_patients(text: str, expected: int | None) -> None:
+    from msc_mine.extract.arms import refine_patient_mentions
+
+    found = refine_patient_mentions(text, parse_n_patients(text), set())
+    chosen = choose_n_patients(found)
+    assert (chosen.value if chosen else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patients received two MSC infusions one month apart.", 2),
+        ("Each patient received three intravenous cell injections.", 3),
+        ("Two cell infusions were given, four weeks apart.", 2),
+    ],
+)
+def test_cells_may_name_the_administration(text: str, expected: int) -> None:
+    chosen = choose_n_infusions(parse_n_infusions(text))
+    assert chosen is not None and chosen.value == expected

@@ -183,3 +183,33 @@ def test_a_total_that_does_not_divide_gives_nothing() -> None:
         ("RESULTS", "Altogether the twelve children received 50 infusions."),
     )
     assert n_infusions(rec) is None
+
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("MSCs were infused intravenously at 2 x 10(6) cells/kg on day 5, for 3 times.", 3),
+        ("Patients received transplantation of UC-MSCs 4 times.", 4),
+        ("Patients received the cells on two consecutive days.", 2),
+    ],
+)
+def test_bare_times_and_consecutive_days(text: str, want: int) -> None:
+    assert max(c.value for c in parse_regimen(text)) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IL-6 was 3 times higher after the infusion.",
+        "MSCs were given 2 times a week.",  # a rate, read by the schedule rules
+        "Patients were seen 4 times during follow-up.",  # no administration word
+    ],
+)
+def test_not_bare_times(text: str) -> None:
+    assert [c for c in parse_regimen(text) if "times" in c.text] == []
+
+
+def test_only_the_verb_of_one_administration_implies_one() -> None:
+    sents = ["Twenty patients were enrolled.", "UC-MSCs were infused intravenously at 1 x 10(6)."]
+    assert implied_single(sents) == 1
+    assert implied_single([*sents, "The infusion was repeated after a month."]) is None

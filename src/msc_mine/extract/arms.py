@@ -111,7 +111,9 @@ def refine_patient_mentions(
             else c
             for c in out
         ]
-        out += arms
+        # "100 patients were enrolled; 50 patients received UC-MSC and ...": the count
+        # parser already holds that arm, which must not be added (and summed) twice.
+        out += [a for a in arms if not any(c.start <= a.start < c.end for c in out)]
     if cell_short_forms:
         out = [_by_short_form(text, c, cell_short_forms) for c in out]
     out.sort(key=lambda c: c.start)

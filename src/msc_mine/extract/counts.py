@@ -225,6 +225,11 @@ _ASSIGNED_TO_GROUP = re.compile(
     r"(?!\s*(?:\([^)]*\)\s*)?,?\s*(?:or|versus|vs)\b)",
     re.IGNORECASE,
 )
+_ASSIGNED_TO_RECEIVE = re.compile(
+    _LEAD + r"(?:were|was)\s+(?:\w+\s+)?(?:assigned|allocated|randomi[sz]ed)\s+(?:\w+\s+)?to\s+"
+    r"receive\s+(?P<label>(?:(?!\b(?:or|either|versus|vs)\b)[^,;.])*?)(?=\s*(?:[,;.]|\band\b|$))",
+    re.IGNORECASE,
+)
 _WHO_HAD = re.compile(r"\bwho\s+(?:had|have|has)\b", re.IGNORECASE)
 _SCREENED = re.compile(r"\s*(?:screened|assessed)\b", re.IGNORECASE)
 _COMPLETED = re.compile(_LEAD + r"(?:completed|finished)\b", re.IGNORECASE)
@@ -319,7 +324,7 @@ _BRACKET_PERSONS_RE = re.compile(rf"\(\s*(?P<num>\d{{1,4}})\s+{_PERSON}\s*[),;]"
 # "an MSC group and a control group (12 each)", "20 in each arm": equal arms.
 _EACH_RE = re.compile(
     rf"\(\s*(?P<num>\d{{1,4}})\s+(?:{_PERSON}\s+)?each\s*\)"
-    rf"|\b(?P<wnum>{_NUMBER})\s+(?:{_PERSON}\s+)?(?:in\s+each|per)\s+(?:group|arm)\b",
+    rf"|\b(?P<wnum>{_NUMBER})\s+(?:{_PERSON}\s+)?(?:(?:in|to)\s+each|per)\s+(?:group|arm)\b",
     re.IGNORECASE,
 )
 # A cheap whole-text gate for _BARE_RE (the other two are gated by substrings).
@@ -395,12 +400,12 @@ def parse_n_patients(text: str) -> list[CountMention]:
         if _SEX_NOUN.search(m.group()):
             continue  # "(4 men, 3 women)" splits a count by sex
         add(int(m.group("num")), m.start(), m.end(), _n_equals_role(text, m))
-    each = "each" in low and ("each)" in low or "each )" in low or "in each " in low)
+    each = "each" in low and any(w in low for w in ("each)", "each )", "in each ", "to each "))
     each = each or "per group" in low or "per arm" in low
     for m in _EACH_RE.finditer(text) if each else ():
         sentence = text[_sentence_start(text, m.start()) : m.end()] + _sentence_rest(text, m.end())
-        # Equal arms give the MSC arm's size only when the sentence names MSCs and a control.
-        if _MSC_CUE.search(sentence) and _CONTROLLED.search(sentence):
+        # Equal arms give the MSC arm's size only when MSCs are compared with a control.
+        if (_MSC_CUE.search(sentence) and _CONTROLLED.search(sentence)) or _CONTROLLED.search(text):
             add(word_to_int(m.group("num") or m.group("wnum")), m.start(), m.end(), "msc_arm")
     for m in _finditer_numbers(_BARE_RE, text) if _BARE_GATE.search(text) else ():
         role = _bare_role(text, m)
@@ -424,6 +429,11 @@ def parse_n_patients(text: str) -> list[CountMention]:
 _ADMIN_AFTER = re.compile(
     r"[\s-]*(?:infusions?|injections?|doses?|administrations?|transplantations?)\b", re.I
 )
+_PER_GROUP_AFTER = re.compile(r"\s*(?:/\s*|per\s+|in\s+each\s+)(?:group|arm)\b", re.I)
+_DESCRIBED_AFTER = re.compile(
+    r"\)?\s*(?:receiving|received|treated\s+with|given|who\s+received)\s+([^,;.()]{1,50})",
+    re.IGNORECASE,
+)
 _OR_ARM = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)\s*)?(?:or|versus|vs\.?)\s")
 
 
@@ -442,6 +452,9 @@ def _open_bracket(text: str, lo: int, pos: int) -> int | None:
 
 def _n_equals_role(text: str, m: re.Match[str]) -> str:
     """Role of an "n = 12" from the group name written just before it."""
+    if _PER_GROUP_AFTER.match(text, m.end()):
+        # "(n = 10/group)": every arm's size, the MSC arm's when a control is compared.
+        return "msc_arm" if _CONTROLLED.search(text) else "group"
     s0 = _sentence_start(text, m.start())
     head = m.start()
     # "(100 × 10(6) cells per infusion, n = 30)": the group is named before the bracket.
@@ -450,12 +463,19 @@ def _n_equals_role(text: str, m: re.Match[str]) -> str:
         head = opened
     label = text[max(s0, head - 90) : head]
     # The label is the group name right before "(n = ...)": the nearest cue wins.
-    label = re.split(r"[,;]|\band\b|\bor\b|\bvs\.?|\bversus\b|\(", label)[-1]
+    parts = re.split(r"[,;]|\band\b|\bor\b|\bvs\.?|\bversus\b|\(", label)
+    # "MSC group, n = 15": the name is the part before the comma.
+    label = parts[-1] if parts[-1].strip() or len(parts) == 1 else parts[-2]
     if _CONTROL_CUE.search(label):
         return "control_arm"
     if _MSC_CUE.search(label):
         return "msc_arm"
-    return "total" if re.search(r"total|\ball\b", label, re.I) else "group"
+    if re.search(r"total|\ball\b", label, re.I):
+        return "total"
+    # "an observation group (n = 30) receiving MSCs": the group is described after.
+    named = re.search(r"(?:group|arm|cohort)\s*$", label, re.I)
+    described = _DESCRIBED_AFTER.match(text, m.end()) if named else None
+    return (_arm_of(described.group(1)) or "group") if described else "group"
 
 
 def _is_breakdown(text: str, m: re.Match[str]) -> bool:
@@ -538,6 +558,7 @@ def _patient_role(text: str, m: re.Match[str]) -> str:
     # the number treated with MSCs; choose_n_patients needs the control arm to use it.
     controlled = "_controlled" if _CONTROLLED.search(rest) else ""
     to_group = _ASSIGNED_TO_GROUP.match(after) if "group" in after or "arm" in after else None
+    to_group = to_group or (_ASSIGNED_TO_RECEIVE.match(after) if "receive" in after else None)
     if to_group and (arm := _arm_of(to_group.group("label"))) is not None:
         return arm  # "14 patients were randomly assigned to the MSC group and 14 to ..."
     if _TOTAL_BEFORE.search(before):
@@ -629,8 +650,15 @@ _NOT_REPEATS = (
     r"|groups?)\b)"
 )
 _ADJ = rf"(?:{_NOT_REPEATS}{_STOP}[a-z][\w-]*\s+){{0,2}}?"
+# Before an administration noun the cells may name it: "two MSC infusions", "three cell
+# injections" (the patient-count stop list excludes those words).
+_INF_STOP = (
+    r"(?!(?:of|and|or|in|with|were|was|to|for|at|from|by|the|years?|months?|weeks?|days?"
+    r"|hours?|mg|ml|doses?|infusions?|times)(?![\w-]))"
+)
+_INF_ADJ = rf"(?:{_NOT_REPEATS}{_INF_STOP}[A-Za-z][\w-]*\s+){{0,2}}?"
 _INFUSIONS_RE = re.compile(
-    rf"(?P<num>{_NUMBER})\s+{_ADJ}{_ADMIN}(?![\w-])(?!\s+(?:levels?|cohorts?|groups?|arms?))",
+    rf"(?P<num>{_NUMBER})\s+{_INF_ADJ}{_ADMIN}(?![\w-])(?!\s+(?:levels?|cohorts?|groups?|arms?))",
     re.IGNORECASE,
 )
 _SINGLE_RE = re.compile(

@@ -23,9 +23,9 @@ for 4 weeks"; abstracts also write the regimen as
 
 :func:`implied_single` covers the commonest case of all, a study that gives cells once and
 never says "single": "received an intravenous infusion of ...", "were randomized to
-intracoronary infusion of ...". It holds only when the text names one administration in
-the singular and nothing that repeats (plural administrations, "repeated", "again",
-"weekly", "second", ...).
+intracoronary infusion of ...", or only the verb, "MSCs were infused intravenously". It
+holds only when the text names one administration in the singular (or its verb) and
+nothing that repeats (plural administrations, "repeated", "again", "weekly", "second", ...).
 """
 
 from __future__ import annotations
@@ -67,6 +67,11 @@ _ONE_RE = re.compile(
     r"|administration|transfusion|instillation)\b(?!s)"
     r"|(?:infusion|injection|implantation|transplantation|administration|instillation)"
     r"\s+of\b)",
+    re.IGNORECASE,
+)
+_ONE_VERB_RE = re.compile(
+    r"\b(?:was|were)\s+(?:\w+\s+)?(?:infused|injected|administered|transplanted|transfused"
+    r"|implanted)\b",
     re.IGNORECASE,
 )
 _REPEATS = re.compile(
@@ -116,7 +121,14 @@ _RATE_NOUN_FOR_RE = re.compile(
 _RATE_UNIT = {"daily": "day", "weekly": "week", "monthly": "month"}
 # "administered intravenously for 3 consecutive days": one a day.
 _CONSECUTIVE_DAYS_RE = re.compile(
-    rf"\bfor\s+(?P<n>{_SMALL})\s+(?:consecutive|successive)\s+days\b", re.IGNORECASE
+    rf"\b(?:for|on)\s+(?P<n>{_SMALL})\s+(?:consecutive|successive)\s+days\b", re.IGNORECASE
+)
+# "infused ... for 4 times", "transplantation of MSCs 4 times": a count of administrations
+# closing the clause (not "3 times higher", "twice daily", "3 times a week").
+_BARE_TIMES_RE = re.compile(
+    rf"(?:\bfor\s+)?\b(?P<n>{_SMALL})\s+times\b(?!\s+(?:a|an|per|daily|weekly|monthly|every"
+    r"|higher|lower|more|less|greater|larger|smaller|the|as|that|than|longer)\b)",
+    re.IGNORECASE,
 )
 _IN_TOTAL_RE = re.compile(rf"\b(?P<t>{_TIMES})\s+(?:in\s+total|in\s+all|altogether)\b", re.I)
 
@@ -137,6 +149,18 @@ def _verb_before(text: str, pos: int, reach: int) -> int | None:
     lo = max(lo, cut + 1)
     found = None
     for m in _VERB_RE.finditer(text, lo, pos):
+        found = m.start()
+    return found
+
+
+def _admin_before(text: str, pos: int, reach: int) -> int | None:
+    """Like :func:`_verb_before`, with any administration word ("received", "transplantation",
+    "treated") standing for the verb."""
+    lo = max(0, pos - reach)
+    cut = max(text.rfind(".", lo, pos), text.rfind(";", lo, pos))
+    lo = max(lo, cut + 1)
+    found = None
+    for m in ADMIN_WORD.finditer(text, lo, pos):
         found = m.start()
     return found
 
@@ -177,9 +201,15 @@ def parse_regimen(text: str) -> list[CountMention]:
     if "consecutive days" in lower or "successive days" in lower:
         for m in _CONSECUTIVE_DAYS_RE.finditer(text):
             n = word_to_int(m.group("n"))
-            start = _verb_before(text, m.start(), 80)
+            start = _admin_before(text, m.start(), 80)
             if n and start is not None:
                 found.append(CountMention(n, start, m.end(), text[start : m.end()], "schedule"))
+    if " times" in lower:
+        for m in _BARE_TIMES_RE.finditer(text):
+            n = word_to_int(m.group("n"))
+            start = _admin_before(text, m.start(), 80)
+            if n and start is not None:
+                found.append(CountMention(n, start, m.end(), text[start : m.end()], "count"))
     if "occasions" in lower:
         # "by intravenous infusion on four occasions", not "FSH > 25 IU/L on two occasions".
         for m in _OCCASIONS_RE.finditer(text):
@@ -210,4 +240,8 @@ def implied_single(sentences: list[str]) -> int | None:
         return None
     if any(_FREQUENCY.search(s) and ADMIN_WORD.search(s) for s in sentences):
         return None
-    return next((i for i, sent in enumerate(sentences) if _ONE_RE.search(sent)), None)
+    found = next((i for i, sent in enumerate(sentences) if _ONE_RE.search(sent)), None)
+    if found is None:
+        # No administration noun, only its verb: "MSCs were infused intravenously at ...".
+        found = next((i for i, sent in enumerate(sentences) if _ONE_VERB_RE.search(sent)), None)
+    return found
