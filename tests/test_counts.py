@@ -409,6 +409,11 @@ MORE_CHOSEN_PATIENTS: list[tuple[str, int | None]] = [
     ("Thirty patients were assigned to receive BM-MSC infusion and 30 to the control group.", 30),
     ("Eighty patients were enrolled; 40 patients received MSCs and 40 received placebo.", 40),
     ("Twenty patients were randomized, 10 to each arm, in this placebo-controlled trial.", 10),
+    ("From 30 screened patients, 20 were randomized to MSCs or placebo (1:1).", 10),
+    ("Among 25 enrolled adults, 21 received the cells.", 21),
+    ("Eighteen patients were enrolled, and 16 received at least one infusion.", 16),
+    ("Twelve patients were randomized to low-dose (n = 6) or high-dose (n = 6) MSCs.", 12),
+    ("Sixteen patients were included in the MSC arm and 8 in the placebo arm.", 16),
 ]
 
 

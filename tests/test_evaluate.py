@@ -96,9 +96,10 @@ TEST_FLOORS = {
     "dose_high": ("accuracy", 0.98),
     "phase": ("accuracy", 1.0),
     "study_design": ("accuracy", 0.91),
-    # Re-measured after the dev-tuned regimen/arm rules (extract/regimen.py, arms.py).
+    # Re-measured after the dev-tuned regimen/arm rules (extract/regimen.py, arms.py);
+    # n_infusions raised from 0.69 after the real-world schedule wordings (0.726 measured).
     "n_patients": ("accuracy", 0.79),
-    "n_infusions": ("accuracy", 0.69),
+    "n_infusions": ("accuracy", 0.72),
 }
 
 

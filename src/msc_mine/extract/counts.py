@@ -192,7 +192,9 @@ _MSC_CUE = re.compile(
     r"|treatment\s+group|intervention|experimental|\btreated\b"
     r"|\bcell[\s-](?:group|arm|treated|therapy|infusions?|transplantation|injections?)"
     # an arm named by its schedule: "single-infusion group", "two-injection arm"
-    r"|\b(?:infusions?|injections?)\s+(?:group|arm)\b",
+    r"|\b(?:infusions?|injections?)\s+(?:group|arm)\b"
+    # a dose level names an MSC arm: "low-dose (n = 6)", "high-dose group"
+    r"|\b(?:low|high|medium|middle|intermediate|mid)[\s-]dose\b",
     re.IGNORECASE,
 )
 _CONTROL_CUE = re.compile(
@@ -220,7 +222,8 @@ _TREATED_VERB = re.compile(
     re.IGNORECASE,
 )
 _ASSIGNED_TO_GROUP = re.compile(
-    _LEAD + r"(?:were|was)\s+(?:\w+\s+)?(?:assigned|allocated|randomi[sz]ed)\s+(?:\w+\s+)?to\s+"
+    _LEAD + r"(?:were|was)\s+(?:\w+\s+)?(?:(?:assigned|allocated|randomi[sz]ed)\s+(?:\w+\s+)?to"
+    r"|(?:included|enrolled|placed)\s+in)\s+"
     r"(?:the\s+|an?\s+)?(?P<label>[\w' -]{0,40}?)\s*(?:group|arm)\b"
     r"(?!\s*(?:\([^)]*\)\s*)?,?\s*(?:or|versus|vs)\b)",
     re.IGNORECASE,
@@ -309,13 +312,16 @@ _BARE_RE = re.compile(
     re.IGNORECASE,
 )
 _OF_PERSONS_BEFORE = re.compile(
-    rf"\b[Oo]f\s+(?:the\s+|all\s+)?(?:{_DIGITS}|{_WORD_NUMBER})\s+(?:[\w-]+\s+){{0,2}}?"
-    rf"{_PERSON}\b[^.;]*,\s*$",
+    rf"\b(?:of|from|among)\s+(?:the\s+|all\s+)?(?:{_DIGITS}|{_WORD_NUMBER})\s+"
+    rf"(?:[\w-]+\s+){{0,2}}?{_PERSON}\b[^.;]*,\s*$"
+    # "24 patients were enrolled, and 22 received ...": the noun is in the first clause.
+    rf"|\b{_PERSON}\b[^.;]{{0,80}}?\s(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included"
+    r"|randomi[sz]ed|recruited)\b[^.;]{0,40}?,\s*(?:and|but|of\s+whom|whereas|while)\s+$",
     re.IGNORECASE,
 )
 # What a patient receives when it is the cells: "the injections", "cells", "treatment".
 _ADMIN_OBJECT = re.compile(
-    r"\s*(?:the\s+|an?\s+|both\s+|all\s+)?(?:[\w-]+\s+){0,2}?(?:infusions?|injections?"
+    r"\s*(?:the\s+|an?\s+|both\s+|all\s+)?(?:[\w-]+\s+){0,3}?(?:infusions?|injections?"
     r"|cells|transplant\w*|implant\w*|treatment|therapy)\b",
     re.IGNORECASE,
 )
@@ -328,7 +334,10 @@ _EACH_RE = re.compile(
     re.IGNORECASE,
 )
 # A cheap whole-text gate for _BARE_RE (the other two are gated by substrings).
-_BARE_GATE = re.compile(r",\s*[\w-]+\s+(?:were|was|received)\b", re.IGNORECASE)
+_BARE_GATE = re.compile(
+    r",\s*(?:(?:and|but|of\s+whom|whereas|while)\s+)?[\w-]+\s+(?:were|was|received)\b",
+    re.IGNORECASE,
+)
 _SEX_NOUN = re.compile(r"\b(?:men|women|boys|girls|males|females)\b", re.IGNORECASE)
 _CROSSOVER = re.compile(r"\bcross(?:ed)?[\s-]?over\b", re.IGNORECASE)
 
@@ -516,6 +525,9 @@ _RECEIVED = re.compile(
 _RATIO = re.compile(r"\brandomi[sz]ed\s+(?:in\s+an?\s+)?(?P<a>\d)\s*:\s*(?P<b>\d)(?!\s*:)", re.I)
 
 
+_EQUAL_RATIO = re.compile(r"\(\s*(?P<a>\d)\s*:\s*(?P<b>\d)\s*\)")
+
+
 def _sentence_rest(text: str, end: int, limit: int = 220) -> str:
     tail = text[end : end + limit]
     cut = _SENTENCE_END.search(tail)
@@ -583,9 +595,12 @@ def _ratio_arm(text: str, c: CountMention) -> CountMention | None:
     rest = _sentence_rest(text, c.end)
     r = _RATIO.search(rest)
     if r is None:
-        return None
+        # "randomized to MSCs or placebo (1:1)": equal shares need no order.
+        r = _EQUAL_RATIO.search(rest)
+        if r is None or r.group("a") != r.group("b"):
+            return None
     a, b = int(r.group("a")), int(r.group("b"))
-    arms = rest[r.end() :]
+    arms = rest[r.end() :] if r.re is _RATIO else rest
     msc, control = _MSC_CUE.search(arms), _CONTROL_CUE.search(arms)
     if msc is None or control is None or a + b == 0:
         return None
