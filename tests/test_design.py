@@ -60,7 +60,27 @@ DESIGNS: list[tuple[list[str], list[str], str, str, str, str]] = [
      "This non-randomized study treated 30 patients.", "non_randomized_trial",
      "non-randomized"),
     (["Journal Article"], [], "Outcomes after MSC infusion",
-     "We retrospectively reviewed 80 patients given MSCs.", "cohort", "retrospectively"),
+     "We retrospectively reviewed 80 patients given MSCs and 80 matched controls.", "cohort",
+     "retrospectively"),
+    # a look back without a comparison group is a case series
+    (["Journal Article"], [], "Outcomes after MSC infusion",
+     "We retrospectively reviewed 80 patients given MSCs.", "case_series", "retrospectively"),
+    (["Journal Article"], [], "Stromal cells for graft-versus-host disease",
+     "Our retrospective audit spans every adult given MSCs for graft-versus-host disease "
+     "in our unit since 2015. Eleven adults were included.", "case_series", "audit spans"),
+    (["Journal Article"], [], "MSCs in lupus",
+     "This retrospective study compares 40 MSC-treated patients with 40 untreated ones.",
+     "cohort", "compares"),
+    (["Journal Article"], [], "MSCs in lupus",
+     "We followed a retrospective cohort of 300 adults given MSCs.", "cohort",
+     "retrospective cohort"),
+    # the authors' "case series" outranks "retrospective"
+    (["Journal Article"], [], "Adipose MSCs for fistulas: a retrospective two-centre case series",
+     "Fourteen patients were treated.", "case_series", "case series"),
+    # the treating team's own patients, no trial or cohort cue
+    (["Journal Article"], ["Humans"], "Monthly MSC infusions for lupus in adolescents",
+     "Lupus nephritis is hard to treat. We treated 14 adolescents with monthly infusions. "
+     "We treated 9 children with weekly MSC doses.", "case_series", "treated 9 children"),
     (["Journal Article"], [], "MSCs in diabetic foot",
      "We report five patients treated with MSCs.", "case_series", "report five patients"),
     (["Journal Article"], [], "Cell therapy today", "MSCs are widely studied.", "other", ""),
@@ -78,6 +98,27 @@ DESIGNS: list[tuple[list[str], list[str], str, str, str, str]] = [
     (["Journal Article"], [], "MSCs in ALS",
      "In this open-label study 12 patients were treated. A randomized trial is needed.",
      "non_randomized_trial", "open-label"),
+    # ... nor is one planned, running or justified elsewhere
+    (["Clinical Trial"], ["Humans"], "BM-MSCs in ALS: an open pilot",
+     "Ten adults received MSCs. A placebo-controlled, randomised study is now under way.",
+     "non_randomized_trial", "Clinical Trial"),
+    (["Clinical Trial, Phase I"], ["Humans"], "UC-MSCs in lupus",
+     "Eight women were infused. We are now conducting a double-blind randomized trial.",
+     "non_randomized_trial", "Clinical Trial, Phase I"),
+    (["Clinical Trial, Phase I"], ["Humans"], "UC-MSCs in lupus",
+     "Eight women were infused. A randomised phase II study will compare two doses.",
+     "non_randomized_trial", "Clinical Trial, Phase I"),
+    (["Journal Article"], [], "MSCs in Crohn's disease",
+     "In this single-arm study 20 adults were infused. A phase 2 randomized study is "
+     "currently recruiting.", "non_randomized_trial", "single-arm"),
+    (["Journal Article"], [], "MSCs in stroke",
+     "Sixteen patients were infused in an open-label study. Randomized testing of the top "
+     "dose is justified, and a randomized trial is in progress.", "non_randomized_trial",
+     "open-label"),
+    # the study's own randomization still counts beside a planned trial
+    (["Journal Article"], [], "MSCs in stroke",
+     "Forty adults were randomly assigned to cells or sham. A larger randomized trial is "
+     "planned.", "rct", "randomly assigned"),
     # "we reviewed N patients" is a case series, not a literature review
     (["Multicenter Study"], [], "MSCs for aGVHD",
      "We reviewed 25 consecutive patients treated with MSCs at four centres.", "case_series",

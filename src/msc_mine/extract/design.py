@@ -19,7 +19,10 @@ Method: an ordered cascade of evidence, most curated first: PubMed publication t
 indexers assign from the full text), then MeSH check tags (Animals without Humans, In Vitro
 Techniques), then cue phrases in the title and abstract, each family a small named regular
 expression tried in a fixed priority order (protocol, review, case report, animal, in vitro,
-randomized, non-randomized trial, cohort, case series). Phase reads the "Clinical Trial,
+randomized, non-randomized trial, a named case series, cohort, a retrospective look back,
+case series). Trial cues in a sentence that plans or recommends a trial ("a randomized trial
+is under way") are skipped. A retrospective study is a cohort only if the text names a
+comparison group, else a case series. Phase reads the "Clinical Trial,
 Phase N" publication types, else a "phase I/II", "phase 1/2a", "phase IIb" mention in the
 text (Roman or Arabic, sub-letters dropped), skipping phases of earlier studies.
 
@@ -98,10 +101,15 @@ _HUMAN = re.compile(
     r"|\b(?:treated|infused|transplanted)\s+(?:\w+\s+){0,3}?(?:patients|participants|children)\b",
     re.I,
 )
-# A trial design recommended for the future is not this study's design.
+# A trial design recommended, planned or already running elsewhere is not this study's
+# design: "a randomized trial is under way", "we are now conducting a randomized trial",
+# "a randomized phase 2 trial will test the highest dose", "... is justified".
 _RECOMMENDED = re.compile(
     r"\b(?:needed|warranted|required|necessary|support(?:s|ing)?|future|larger|further|should"
-    r"|would|planned|ongoing|merits?|justif(?:y|ies))\b",
+    r"|would|will|planned|ongoing|under\s?way|in progress|upcoming|merits?"
+    r"|justif(?:y|ies|ied))\b"
+    r"|\b(?:is|are)\s+(?:now\s+|currently\s+)?(?:being\s+)?(?:conduct|recruit|enroll?|plann)ing\b"
+    r"|\b(?:is|are)\s+(?:now\s+|currently\s+)?being\s+(?:conducted|planned|designed)\b",
     re.I,
 )
 # The leading look-ahead (every alternative starts with r, d or p) fails fast at most
@@ -117,13 +125,28 @@ _NON_RANDOMIZED = re.compile(
     r"|\bdose escalation\b|\buncontrolled\b|\bclinical trial\b|\bfirst-in-human\b|\bquasi-",
     re.I,
 )
+# The authors' own "cohort" (or a registry, an observational design) names a cohort.
 _COHORT = re.compile(
-    r"\bretrospective(?:ly)?\b|\bcohort study\b|\bprospective (?:observational|cohort)\b"
-    r"|\bregistry\b|\bobservational study\b|\bchart review\b|\bmedical records\b",
+    r"\bcohort study\b|\b(?:prospective|retrospective|observational|matched|historical) cohort\b"
+    r"|\bprospective observational\b|\bregistry\b|\bobservational study\b",
     re.I,
 )
+# A look back at treated patients is a cohort only with a comparison group; without one
+# ("This retrospective analysis covers all children treated at our centre") it describes a
+# series of cases.
+_RETROSPECTIVE = re.compile(r"\bretrospective(?:ly)?\b|\bchart review\b|\bmedical records\b", re.I)
+# "graft-versus-host" is no comparison: hyphenated "versus" is skipped.
+_COMPARISON = re.compile(
+    r"\bcontrols?\b|\bcompar(?:es?|ed|ison|ing|ative)\b|\buntreated\b"
+    r"|(?<!-)\b(?:versus|vs)\b(?!-)|\bmatched\b|\bunexposed\b|\bnot (?:given|receiving|treated)\b"
+    r"|\bwithout MSCs?\b",
+    re.I,
+)
+_CASE_SERIES_NAMED = re.compile(r"\bcase series\b", re.I)
+# "We treated 25 children", "we report five patients": the treating team's own cases.
 _CASE_SERIES = re.compile(
-    r"\bcase series\b|\bwe (?:report|describe|present|reviewed) (?:\w+ ){0,2}?(?:cases|patients)\b",
+    r"\bwe (?:report|describe|present|reviewed|treated) (?:\w+ ){0,3}?(?:cases|patients"
+    r"|children|adults|infants|neonates)\b",
     re.I,
 )
 # The families in priority order (first that matches decides).
@@ -135,7 +158,9 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("in_vitro", _IN_VITRO),
     ("rct", _RCT),
     ("non_randomized_trial", _NON_RANDOMIZED),
+    ("case_series", _CASE_SERIES_NAMED),
     ("cohort", _COHORT),
+    ("retrospective", _RETROSPECTIVE),  # cohort or case_series: see classify_design
     ("case_series", _CASE_SERIES),
 )
 # Families a human-subjects statement overrules (a clinical trial that cites mouse work).
@@ -216,6 +241,9 @@ def classify_design(
         skip = _RECOMMENDED if design in ("rct", "non_randomized_trial") else None
         sent = _first_sentence_with(pattern, sentences, skip)
         if sent is not None:
+            if design == "retrospective":
+                compared = _first_sentence_with(_COMPARISON, sentences) is not None
+                return ("cohort" if compared else "case_series"), sent
             return design, sent
     if trial_types:
         return "non_randomized_trial", f"publication type: {trial_types[0].strip()}"
