@@ -280,3 +280,42 @@ def test_which_events_the_sae_words_cover(text: str, serious: list[str], mild: l
     s = safety(text)
     assert s.sae_types.value == serious
     assert s.nonserious_aes.value == mild
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chronic GVHD was limited in 2 recipients.",
+        "Two patients developed limited chronic GVHD.",
+        "Skin GVHD remained mild in 5 patients.",
+        "Acute GVHD grade I-II was seen in 6 patients.",
+        "Six children had grade 1-2 acute GVHD.",
+    ],
+)
+def test_mild_or_limited_gvhd_is_not_serious(text: str) -> None:
+    s = safety(text, ["aplastic anemia"])
+    assert s.nonserious_aes.value == ["graft-versus-host disease"]
+    assert s.sae_types.value == []
+
+
+def test_gvhd_stated_severe_after_the_term_is_serious() -> None:
+    s = safety("Acute GVHD was severe in 2 children.", ["beta thalassemia"])
+    assert s.sae_types.value == ["graft-versus-host disease"]
+
+
+def test_limited_elsewhere_in_the_clause_says_nothing_of_the_event() -> None:
+    s = safety("Despite limited follow-up, one patient developed severe pneumonia.")
+    assert "pneumonia" in s.sae_types.value
+
+
+def test_little_severe_gvhd_is_a_summary_not_an_event() -> None:
+    s = safety("Co-infused stromal cells gave steady engraftment with little severe GVHD.")
+    assert s.sae_types.value == []
+    assert s.sae_status.value == "not_stated"
+
+
+def test_n_after_a_later_event_belongs_to_that_event() -> None:
+    s = safety("Four patients died, of sepsis (n = 3) and bleeding (n = 1).")
+    assert s.sae_status.value == "some_reported"
+    assert s.sae_count.value == 4
+    assert {"death", "infection", "sepsis"} <= set(s.sae_types.value)

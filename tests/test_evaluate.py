@@ -90,7 +90,8 @@ TEST_FLOORS = {
     "nonserious_aes": ("f1", 0.95),
     "allo_auto": ("accuracy", 0.93),
     "sae_status": ("accuracy", 0.95),
-    "sae_count": ("accuracy", 0.91),
+    # Raised from 0.91 after "(n = 2)" was read as the later event's own count (0.935).
+    "sae_count": ("accuracy", 0.93),
     "dose_unit": ("accuracy", 1.0),
     "dose_low": ("accuracy", 0.98),
     "dose_high": ("accuracy", 0.98),

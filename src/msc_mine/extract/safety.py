@@ -48,9 +48,14 @@ _SERIOUS_MODIFIERS = frozenset(
 )  # fmt: skip
 _MILD_MODIFIERS = frozenset(
     {"mild", "transient", "minor", "non-serious", "nonserious", "moderate", "self-limiting",
-     "self-limited", "grade 1", "grade 2", "grade i", "grade ii", "low-grade", "slight",
+     "self-limited", "grade 1", "grade 2", "grade i", "grade ii", "grade i-ii", "grade 1-2",
+     "grade i/ii", "grade 1/2", "grades i-ii", "grades 1-2", "low-grade", "slight",
      "transitory", "temporary"}
 )  # fmt: skip
+# Verbs that put a severity word after the term: "GVHD was limited", "the rash remained mild".
+_COPULAS = frozenset({"was", "were", "is", "are", "remained", "stayed"})
+# Staging words that mean a mild form, read only next to the term or as its predicate.
+_STAGE_MILD = frozenset({"limited"})
 # Words for "the text says these ones were serious after all" after a negated SAE statement.
 _EXCEPTIONS = frozenset({"except", "other", "apart", "aside", "besides", "beyond"})
 # Terms that are often not events (an outcome, a symptom scale): need an AE/SAE word or a
@@ -164,13 +169,22 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
             return value
         if doc[i].lower_ not in _SKIPPABLE:
             break
-    # "(n = 3)", "(n=3)", "3 (10%)" or "in 3 patients" after the term.
+    # "(n = 3)", "(n=3)", "3 (10%)" or "in 3 patients" after the term. An "(n = 2)" after a
+    # later event term is that term's own ("Three patients died, of infection (n = 2)").
+    other = min(
+        (
+            t.start
+            for t in doc._.terms
+            if t.family in ("ae", "sae") and term.end <= t.start < c1 and t.start != term.start
+        ),
+        default=c1,
+    )
     for i in range(term.end, min(c1, term.end + 9)):
         tok = doc[i]
         low = tok.lower_
-        if low.startswith("n=") and _as_int(low[2:]) is not None:
+        if low.startswith("n=") and _as_int(low[2:]) is not None and i < other:
             return _as_int(low[2:])
-        if low == "n" and i + 2 < c1 and doc[i + 1].text == "=":
+        if low == "n" and i + 2 < c1 and doc[i + 1].text == "=" and i < other:
             return _as_int(doc[i + 2].text)
         if low == "in" and i + 1 < c1:
             value = _number_at(doc, i + 1)
@@ -211,14 +225,23 @@ def event_count(doc: Doc, term: Term, c0: int, c1: int) -> int | None:
 
 
 def _modifiers(doc: Doc, term: Term, c0: int) -> tuple[bool, bool]:
-    """(serious, mild) modifiers within three tokens before the term."""
+    """(serious, mild) modifiers within three tokens before the term, a grade right after
+    it, or a predicate on it ("chronic GVHD was limited", "the rash was mild")."""
     lo = max(c0, term.start - 6)
     words = [t.lower_ for t in doc[lo : term.start]]
     pairs = [f"{a} {b}" for a, b in pairwise(words)]
     # A grade right after the term: "acute GVHD grade II", "fever (grade 1)".
-    after = [t.lower_ for t in doc[term.end : min(len(doc), term.end + 3)] if t.text != "("]
+    after = [t.lower_ for t in doc[term.end : min(len(doc), term.end + 4)] if t.text != "("]
     if after[:1] == ["grade"] and len(after) > 1:
         pairs.append(f"grade {after[1]}")
+    if after[:1] and after[0] in _COPULAS and len(after) > 1:
+        words.append(after[1])
+        if len(after) > 2:
+            pairs.append(f"{after[1]} {after[2]}")
+    # "limited" (chronic GVHD's mild stage, against "extensive") only right at the term, so
+    # that "limited data on infection" says nothing of the infection.
+    if any(w in _STAGE_MILD for w in words[-2:]):
+        words.append("mild")
     serious = any(w in _SERIOUS_MODIFIERS for w in words + pairs)
     mild = any(w in _MILD_MODIFIERS for w in words + pairs)
     return serious, mild
