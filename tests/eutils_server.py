@@ -407,10 +407,13 @@ def _esc(text: str) -> str:
 
 
 def _esearch_head() -> bytes:
+    # NCBI's DOCTYPE names its DTD by URL; Biopython resolves it by file name from its
+    # bundled DTDs. The system id here keeps that file name but points at a dead local port,
+    # so a parser that tried to fetch it would fail instead of reaching the real host.
     return (
         b'<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC '
         b'"-//NLM//DTD esearch 20060628//EN" '
-        b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+        b'"http://127.0.0.1:9/eutils/dtd/20060628/esearch.dtd">\n'
     )
 
 
