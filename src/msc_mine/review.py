@@ -55,7 +55,6 @@ from msc_mine.funnel import Funnel, build_funnel
 from msc_mine.lock import review_lock
 from msc_mine.manifest import Manifest, file_sha256
 from msc_mine.pipeline import Pipeline
-from msc_mine.prisma import write_prisma
 from msc_mine.records import Record
 from msc_mine.screen import screen
 from msc_mine.store import Store, text_hash
@@ -532,6 +531,10 @@ def write_outputs(
     files["funnel.json"] = out / "funnel.json"
     svg, png = out / "prisma.svg", out / "prisma.png"
     tmp_svg, tmp_png = staging.path(svg), staging.path(png)
+    # matplotlib is imported only when a diagram is drawn: every CLI command imports this
+    # module, and the import alone costs a third of a second.
+    from msc_mine.prisma import write_prisma
+
     # write_prisma names both files after one stem; the staged names share it.
     assert tmp_png == tmp_svg.with_suffix(".png")
     write_prisma(funnel, out, stem=tmp_svg.stem)
