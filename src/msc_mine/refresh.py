@@ -60,6 +60,7 @@ from msc_mine.review import (
     RunContext,
     execute_run,
     identify_entrez,
+    require_stored,
     search_info,
     search_term,
 )
@@ -312,13 +313,7 @@ def _identify_incremental(
             f"{len(failed)} records could not be fetched (first: {first}: {failed[first]}); "
             "the outputs are unchanged; run again to resume"
         )
-    known = store.keys()
-    missing = sorted(k for k in keys if k not in known)
-    if missing:
-        raise MscMineError(
-            f"{len(missing)} PubMed ids were found but not stored "
-            f"(first: {', '.join(missing[:5])}); run again to resume"
-        )
+    require_stored(store, keys)
     return Identification(identified, keys, "PubMed", searches)
 
 

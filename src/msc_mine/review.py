@@ -354,6 +354,12 @@ def identify_entrez(
             run_at=_now(),
             retrieved=report.stored,
         )
+    require_stored(store, pmids)
+    return Identification(identified, pmids, "PubMed", searches)
+
+
+def require_stored(store: Store, pmids: Iterable[str]) -> None:
+    """Stop the run (before anything is written) when a searched id is not in the store."""
     known = store.keys()
     missing = sorted(p for p in pmids if p not in known)
     if missing:
@@ -361,7 +367,6 @@ def identify_entrez(
             f"{len(missing)} PubMed ids were found but not stored "
             f"(first: {', '.join(missing[:5])}); run again to resume"
         )
-    return Identification(identified, pmids, "PubMed", searches)
 
 
 def search_term(pipeline: Pipeline, entry: Any) -> str:

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 
 from msc_mine.cli.app import app
+from msc_mine.cli.options import ApiKey, Email, OutDir, Processes, ReviewDb
 from msc_mine.pipeline import load_pipeline
 from msc_mine.review import default_out_dir
 
@@ -38,22 +39,10 @@ def refresh(
             show_default=False,
         ),
     ],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Output folder (default: outputs/<review id>/)."),
-    ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Review database (default: <out>/review.sqlite)."),
-    ] = None,
-    email: Annotated[
-        str | None,
-        typer.Option("--email", help="Contact email NCBI asks for (or NCBI_EMAIL)."),
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored."),
-    ] = None,
+    out: OutDir = None,
+    db: ReviewDb = None,
+    email: Email = None,
+    api_key: ApiKey = None,
     overlap_days: Annotated[
         int,
         typer.Option(
@@ -63,9 +52,7 @@ def refresh(
             "indexing lag).",
         ),
     ] = 3,
-    processes: Annotated[
-        int, typer.Option("--processes", min=1, help="Extraction worker processes.")
-    ] = 1,
+    processes: Processes = 1,
     quiet: Annotated[
         bool,
         typer.Option(

@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from msc_mine.cli.app import app
+from msc_mine.cli.options import ApiKey, Email, OutDir, Processes, ReviewDb
 from msc_mine.errors import UsageError
 from msc_mine.pipeline import load_pipeline
 from msc_mine.review import default_out_dir, run_review
@@ -55,25 +56,11 @@ def review(
             show_default=False,
         ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Output folder (default: outputs/<review id>/)."),
-    ] = None,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Review database (default: <out>/review.sqlite)."),
-    ] = None,
-    processes: Annotated[
-        int, typer.Option("--processes", min=1, help="Extraction worker processes.")
-    ] = 1,
-    email: Annotated[
-        str | None,
-        typer.Option("--email", help="Contact email NCBI asks for (or NCBI_EMAIL)."),
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="NCBI API key (or NCBI_API_KEY); never stored."),
-    ] = None,
+    out: OutDir = None,
+    db: ReviewDb = None,
+    processes: Processes = 1,
+    email: Email = None,
+    api_key: ApiKey = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print nothing but errors.")] = False,
 ) -> None:
     """Screen a review: identify records (files or PubMed), deduplicate, extract, apply the
