@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import json
 import multiprocessing as mp
 import os
@@ -38,29 +37,19 @@ import time
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # eutils_server.py lives with the tests
 
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "scaled_generate", REPO / "corpora" / "scaled" / "generate.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scaled_generate"] = module
-    spec.loader.exec_module(module)
-    return module
+from scaled_corpus import load_generator  # noqa: E402
 
 
 def corpus(n: int, n_new: int, n_revised: int, changed: bool) -> tuple[list[Any], list[str]]:
     """(record, gold) pairs of the base corpus, or of the changed one; and the new PMIDs."""
     from msc_mine.records import AbstractSection
 
-    gen = _generator()
+    gen = load_generator()
     pairs = list(gen.gold_records(n))
     if not changed:
         return pairs, []
@@ -141,7 +130,7 @@ def _extractor(kind: str, args: argparse.Namespace, changed: bool) -> tuple[Any,
         # (by other work in the same tree) between the two phases, which would otherwise
         # re-extract everything, correctly but beside the point here.
         return nlp, args.version or EXTRACTOR_VERSION
-    gen = _generator()
+    gen = load_generator()
     pairs, _ = corpus(args.records, args.new, args.revised, changed)
     gold = {g.pmid: g for _, g in pairs}
 

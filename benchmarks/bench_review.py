@@ -16,7 +16,6 @@ Targets (issue 4): under 2 minutes and under 1 GiB on a 2-core machine.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import resource
 import sys
@@ -25,17 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # scaled_corpus.py lives with the tests
 
-
-def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "scaled_generate", REPO / "corpora" / "scaled" / "generate.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scaled_generate"] = module
-    spec.loader.exec_module(module)
-    return module
+from scaled_corpus import load_generator  # noqa: E402
 
 
 def peak_mib() -> tuple[float, float]:
@@ -57,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from msc_mine.pipeline import load_pipeline
     from msc_mine.review import run_review
 
-    gen = _generator()
+    gen = load_generator()
     t0 = time.perf_counter()
     a, b, _gold = gen.generate(
         work / "corpus",

@@ -4,7 +4,6 @@ change report, retractions, outputs equal to a full run's, the lock and crash sa
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import os
 import signal
@@ -15,7 +14,6 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -34,34 +32,14 @@ from msc_mine.records import AbstractSection, Record
 from msc_mine.refresh import RefreshResult, run_refresh
 from msc_mine.review import ReviewResult, run_review
 from msc_mine.store import Store
+from scaled_corpus import REVIEW_OUTPUTS, load_generator
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUTS = (
-    "table.csv",
-    "table.xlsx",
-    "table.parquet",
-    "included.csv",
-    "maybe.csv",
-    "funnel.json",
-    "prisma.svg",
-    "prisma.png",
-)
 FAST = RetryPolicy(attempts=2, backoff=0.001, max_backoff=0.01, timeout=5)
 TODAY = datetime.now(UTC).date()
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "scaled_generate", REPO / "corpora" / "scaled" / "generate.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scaled_generate"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _load_generator()
+GEN = load_generator()
 
 
 def _pipeline() -> Pipeline:
@@ -180,7 +158,7 @@ def _refresh(
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in (*OUTPUTS, "manifest.json")}
+    return {name: (out / name).read_bytes() for name in (*REVIEW_OUTPUTS, "manifest.json")}
 
 
 def _comparable_manifest(out: Path) -> dict[str, Any]:
@@ -288,7 +266,7 @@ def test_outputs_after_refresh_equal_a_full_review_of_the_same_records(
     server, corpus, tmp = refreshed["server"], refreshed["corpus"], refreshed["tmp"]
     full = _review(server, corpus, tmp / "full")
     live = tmp / "live"
-    for name in OUTPUTS:
+    for name in REVIEW_OUTPUTS:
         assert (live / name).read_bytes() == (full.out_dir / name).read_bytes(), name
     assert _comparable_manifest(live) == _comparable_manifest(full.out_dir)
     assert json.loads((live / "manifest.json").read_text())["mode"] == "refresh"
@@ -413,7 +391,7 @@ def test_a_refresh_that_dies_while_writing_leaves_the_outputs_whole(
     assert [x["pmid"] for x in result.changes.retractions] == [changed.retracted]
     assert sorted(x["pmid"] for x in result.changes.new_records) == sorted(changed.new)
     full = _review(eutils_server, changed, tmp_path / "full")
-    for name in OUTPUTS:
+    for name in REVIEW_OUTPUTS:
         assert (out / name).read_bytes() == (full.out_dir / name).read_bytes(), name
 
 

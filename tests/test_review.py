@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -23,30 +20,10 @@ from msc_mine.manifest import without_timestamps
 from msc_mine.pipeline import load_pipeline
 from msc_mine.records import Record
 from msc_mine.review import ReviewResult, format_dose, run_review, search_screened
+from scaled_corpus import REVIEW_OUTPUTS, load_generator
 
 REPO = Path(__file__).resolve().parent.parent
 IV = load_pipeline(REPO / "pipelines" / "msc_iv_safety.toml")
-OUTPUTS = (
-    "table.csv",
-    "table.xlsx",
-    "table.parquet",
-    "included.csv",
-    "maybe.csv",
-    "funnel.json",
-    "prisma.svg",
-    "prisma.png",
-)
-
-
-def load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "scaled_generate", REPO / "corpora" / "scaled" / "generate.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scaled_generate"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 GEN = load_generator()
@@ -119,7 +96,7 @@ def test_every_decision_matches_its_gold(
 
 def test_all_outputs_are_written(gold_run: ReviewResult) -> None:
     out = gold_run.out_dir
-    for name in (*OUTPUTS, "manifest.json"):
+    for name in (*REVIEW_OUTPUTS, "manifest.json"):
         assert (out / name).stat().st_size > 0, name
     with (out / "table.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -156,7 +133,7 @@ def test_manifest_reports_inputs_pipeline_and_counts(gold_run: ReviewResult) -> 
     assert all(len(i["sha256"]) == 64 for i in m["inputs"])
     assert m["counts"]["included"] == 117 and m["counts"]["extracted_this_run"] == 664
     assert m["extractor_version"] == "gold-1"
-    assert set(m["outputs"]) == set(OUTPUTS)
+    assert set(m["outputs"]) == set(REVIEW_OUTPUTS)
 
 
 def test_rerun_without_new_records_is_byte_identical(
@@ -164,12 +141,12 @@ def test_rerun_without_new_records_is_byte_identical(
 ) -> None:
     paths, gold = scaled
     first = run(paths, gold, tmp_path)
-    before = {n: (tmp_path / n).read_bytes() for n in OUTPUTS}
+    before = {n: (tmp_path / n).read_bytes() for n in REVIEW_OUTPUTS}
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     extractor = GoldExtractor(gold)
     second = run(paths, gold, tmp_path, extractor=extractor)
     assert extractor.calls == 0 and second.extracted == 0  # nothing changed: no re-extraction
-    for name in OUTPUTS:
+    for name in REVIEW_OUTPUTS:
         assert (tmp_path / name).read_bytes() == before[name], name
     again = json.loads((tmp_path / "manifest.json").read_text())
     again["counts"]["extracted_this_run"] = manifest["counts"]["extracted_this_run"]
