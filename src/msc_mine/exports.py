@@ -75,6 +75,7 @@ from msc_mine.errors import MscMineError, UsageError
 from msc_mine.records import Record
 from msc_mine.store import Store
 from msc_mine.table import build_ae_rows, build_row
+from msc_mine.writers import write_table, xlsx_cell
 
 __all__ = [
     "TABLE_FORMATS",
@@ -95,7 +96,6 @@ TABLE_FORMATS = ("csv", "xlsx", "parquet")
 # openpyxl stamps "now" into the workbook properties and zip entries; both are fixed so an
 # unchanged review exports identical bytes (the same choice as review.py's table.xlsx).
 _FIXED_DATE = datetime(2000, 1, 1)
-_XLSX_CELL_MAX = 32_000
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
@@ -266,8 +266,6 @@ def write_table_with_codebook(
     """Write a table; XLSX gets a second sheet ``codebook``, CSV/Parquet go to writers."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        from msc_mine.writers import write_table
-
         return write_table(rows, path, columns=columns)
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
@@ -278,7 +276,7 @@ def write_table_with_codebook(
     ws.title = "table"
     ws.append(list(columns))
     for row in rows:
-        ws.append([_xlsx_cell(row.get(c)) for c in columns])
+        ws.append([xlsx_cell(v if (v := row.get(c)) is not None else "") for c in columns])
     ws.freeze_panes = "A2"
     cb = wb.create_sheet("codebook")
     cb.append(["column", "meaning", "values"])
@@ -297,14 +295,6 @@ def write_table_with_codebook(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_fixed_zip(buf.getvalue()))
     return path
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and len(value) > _XLSX_CELL_MAX:
-        return value[:_XLSX_CELL_MAX] + " [...]"  # Excel refuses longer cells
-    return value
 
 
 def _fixed_zip(data: bytes) -> bytes:

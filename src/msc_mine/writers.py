@@ -30,7 +30,7 @@ from msc_mine.codebook import LIST_COLUMNS
 from msc_mine.errors import UsageError
 from msc_mine.table import NUMBER_COLUMNS
 
-__all__ = ["WRITERS", "read_table", "write_table"]
+__all__ = ["WRITERS", "read_table", "write_table", "xlsx_cell"]
 
 Rows = Sequence[dict[str, Any]]
 _INT_COLUMNS = frozenset({"year", "n_infusions", "n_patients", "sae_count", "events", "n"})
@@ -58,13 +58,17 @@ def _write_xlsx(rows: Rows, path: Path, columns: list[str]) -> None:
     ws.append(columns)
     for row in rows:
         # Excel's cell limit is 32,767 characters; evidence is cut rather than refused.
-        ws.append([_xlsx_cell(row.get(c, "")) for c in columns])
+        ws.append([xlsx_cell(row.get(c, "")) for c in columns])
     wb.save(path)
 
 
-def _xlsx_cell(v: Any) -> Any:
-    if isinstance(v, str) and len(v) > 32_000:
-        return v[:32_000] + " [...]"
+XLSX_CELL_MAX = 32_000
+
+
+def xlsx_cell(v: Any) -> Any:
+    """A value as an Excel cell takes it: text past Excel's limit is cut, marked ``[...]``."""
+    if isinstance(v, str) and len(v) > XLSX_CELL_MAX:
+        return v[:XLSX_CELL_MAX] + " [...]"
     return v
 
 
