@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from msc_mine.atomic import write_text_atomic
 from msc_mine.errors import MscMineError, UsageError
 from msc_mine.manifest import file_sha256
 from msc_mine.pipeline import Pipeline, load_pipeline
@@ -114,7 +114,9 @@ def write_report(out_dir: Path, pipeline: Pipeline | None = None) -> Path:
         pipeline = _manifest_pipeline(inputs.manifest)
     page = render_report(inputs, pipeline)
     path = out / REPORT_NAME
-    _write_atomic(path, page)
+    # A reader (or a crashed run) never sees half a page; a killed run's leftover is one
+    # that atomic.sweep knows.
+    write_text_atomic(path, page)
     return path
 
 
@@ -231,19 +233,6 @@ def _manifest_pipeline(manifest: dict[str, Any]) -> Pipeline | None:
         return None
     # A pipeline edited since the run would describe rules the run did not apply.
     return pipeline if pipeline.sha256 == info.get("sha256") else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # A reader (or a crashed run) never sees half a page: write aside, then rename. A plain
-    # open() (not mkstemp) so the page gets the usual permissions, not owner-only.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # -- the page ----------------------------------------------------------------------------
