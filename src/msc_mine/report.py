@@ -210,8 +210,9 @@ def _pool_categories(pool: dict[str, Any]) -> list[str]:
 def _forest_path(out_dir: Path, category: str, by: str | None = None) -> Path | None:
     """The category's forest plot: ``forest/<stem>.svg``, the stem as ``msc-mine pool``
     names it (category slug, ``__<by>`` with subgroups), or the category as written."""
-    slug = re.sub(r"[^a-z0-9_-]+", "_", category.lower()).strip("_") or "category"
-    stems = [f"{slug}__{by}" if by else slug, category]
+    from msc_mine.forest import forest_stem  # matplotlib: only once pool.json exists
+
+    stems = [forest_stem(category, by), category]
     for stem in stems:
         # The names come from a file: never let one reach outside forest/.
         if not stem or "/" in stem or "\\" in stem or stem.startswith("."):
